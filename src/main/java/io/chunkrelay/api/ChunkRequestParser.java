@@ -1,0 +1,158 @@
+package io.chunkrelay.api;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import io.chunkrelay.config.RelayConfig.Limits;
+import io.chunkrelay.store.NewChunk;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Turns an append request body into chunks, or refuses it with the first thing wrong. A body is one
+ * chunk object or a non-empty array of them; a chunk has a string {@code messageId}, a string
+ * {@code content} and optionally a boolean {@code final}, and nothing else. Types are never
+ * coerced.
+ */
+final class ChunkRequestParser {
+  private static final Set<String> FIELDS = Set.of("messageId", "content", "final");
+  private static final ObjectReader READER =
+      WireFormat.JSON
+          .reader()
+          .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+  private final Limits limits;
+
+  ChunkRequestParser(Limits limits) {
+    this.limits = limits;
+  }
+
+  /** A parsed append: its chunks and whether the body was an array. */
+  record ParsedAppend(List<NewChunk> chunks, boolean batch) {}
+
+  ParsedAppend parse(byte[] body) {
+    JsonNode root;
+    try {
+      root = READER.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw new ApiException(ProblemType.MALFORMED_JSON, "the body is not valid JSON: " + brief(e));
+    } catch (IOException e) {
+      throw new ApiException(ProblemType.MALFORMED_JSON, "the body could not be read as JSON");
+    }
+    if (root == null || root.isMissingNode()) {
+      throw new ApiException(ProblemType.MALFORMED_JSON, "the body is empty");
+    }
+    if (root.isObject()) {
+      return new ParsedAppend(List.of(chunk(root, "")), false);
+    }
+    if (!root.isArray()) {
+      throw new ApiException(
+          ProblemType.INVALID_CHUNK,
+          "the body must be a chunk object or an array of chunk objects");
+    }
+    if (root.isEmpty()) {
+      throw new ApiException(ProblemType.INVALID_CHUNK, "a batch needs at least one chunk");
+    }
+    if (root.size() > limits.maxBatchChunks()) {
+      throw new ApiException(
+          ProblemType.BATCH_TOO_LARGE,
+          "a batch has at most " + limits.maxBatchChunks() + " chunks, got " + root.size());
+    }
+    List<NewChunk> chunks = new ArrayList<>(root.size());
+    for (int i = 0; i < root.size(); i++) {
+      chunks.add(chunk(root.get(i), "[" + i + "]"));
+    }
+    return new ParsedAppend(List.copyOf(chunks), true);
+  }
+
+  private NewChunk chunk(JsonNode node, String path) {
+    if (!node.isObject()) {
+      throw new ApiException(ProblemType.INVALID_CHUNK, where(path) + "must be a JSON object");
+    }
+    for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!FIELDS.contains(name)) {
+        throw new ApiException(
+            ProblemType.INVALID_CHUNK,
+            where(path) + "has unknown field '" + name + "' (allowed: messageId, content, final)");
+      }
+    }
+    String messageId = text(node, path, "messageId");
+    if (messageId.isEmpty() || messageId.length() > Limits.MESSAGE_ID_MAX_CHARS) {
+      throw new ApiException(
+          ProblemType.INVALID_CHUNK,
+          where(path) + "messageId must have 1 to " + Limits.MESSAGE_ID_MAX_CHARS + " characters");
+    }
+    String content = text(node, path, "content");
+    int bytes = content.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > limits.maxChunkBytes()) {
+      throw new ApiException(
+          ProblemType.CHUNK_TOO_LARGE,
+          where(path)
+              + "content has "
+              + bytes
+              + " UTF-8 bytes; the limit is "
+              + limits.maxChunkBytes());
+    }
+    JsonNode finalNode = node.get("final");
+    if (finalNode != null && !finalNode.isBoolean()) {
+      throw new ApiException(ProblemType.INVALID_CHUNK, where(path) + "final must be a boolean");
+    }
+    return new NewChunk(messageId, content, finalNode != null && finalNode.booleanValue());
+  }
+
+  private static String text(JsonNode node, String path, String field) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      throw new ApiException(ProblemType.INVALID_CHUNK, where(path) + field + " is required");
+    }
+    if (!value.isTextual()) {
+      throw new ApiException(ProblemType.INVALID_CHUNK, where(path) + field + " must be a string");
+    }
+    String text = value.textValue();
+    if (text.indexOf('\0') >= 0) {
+      // PostgreSQL text cannot hold U+0000; refusing it here keeps a bad chunk out of the log.
+      throw new ApiException(
+          ProblemType.INVALID_CHUNK, where(path) + field + " must not contain U+0000");
+    }
+    if (!wellFormed(text)) {
+      throw new ApiException(
+          ProblemType.INVALID_CHUNK, where(path) + field + " contains an unpaired surrogate");
+    }
+    return text;
+  }
+
+  private static boolean wellFormed(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1))) {
+          return false;
+        }
+        i++;
+      } else if (Character.isLowSurrogate(c)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String where(String path) {
+    return path.isEmpty() ? "the chunk " : "chunk " + path + " ";
+  }
+
+  /** Jackson's message without the source excerpt it appends. */
+  private static String brief(JsonProcessingException e) {
+    String message = e.getOriginalMessage();
+    int line = e.getLocation() == null ? -1 : e.getLocation().getLineNr();
+    int column = e.getLocation() == null ? -1 : e.getLocation().getColumnNr();
+    return line < 0 ? message : message + " (line " + line + ", column " + column + ")";
+  }
+}

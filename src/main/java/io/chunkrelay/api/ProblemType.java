@@ -1,0 +1,54 @@
+package io.chunkrelay.api;
+
+/**
+ * Every error the API and the WebSocket endpoint report. The {@link #code()} is stable: clients and
+ * tests match on it (as the problem's {@code code} member, as the last segment of its {@code type}
+ * URI, and as the {@code code} of a WebSocket error frame).
+ */
+public enum ProblemType {
+  MALFORMED_JSON(400, "Malformed JSON"),
+  INVALID_CHUNK(400, "Invalid chunk"),
+  CHUNK_TOO_LARGE(413, "Chunk too large"),
+  BATCH_TOO_LARGE(413, "Batch too large"),
+  REQUEST_TOO_LARGE(413, "Request body too large"),
+  INVALID_STREAM_ID(400, "Invalid stream id"),
+  INVALID_PARAMETER(400, "Invalid parameter"),
+  INVALID_IDEMPOTENCY_KEY(400, "Invalid Idempotency-Key"),
+  UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
+  STREAM_NOT_FOUND(404, "Stream not found"),
+  NOT_FOUND(404, "Not found"),
+  METHOD_NOT_ALLOWED(405, "Method not allowed"),
+  STREAM_COMPLETED(409, "Stream is completed"),
+  IDEMPOTENCY_KEY_REUSED(422, "Idempotency-Key reused with a different request"),
+  AFTER_BEYOND_HEAD(400, "Resume position beyond the stream head"),
+  DATABASE_UNAVAILABLE(503, "Database unavailable"),
+  INTERNAL_ERROR(500, "Internal error");
+
+  /** Prefix of every problem {@code type}; the code follows it. */
+  public static final String TYPE_PREFIX = "urn:chunk-relay:problem:";
+
+  private final int status;
+  private final String title;
+
+  ProblemType(int status, String title) {
+    this.status = status;
+    this.title = title;
+  }
+
+  /** Stable lowercase code such as {@code stream-completed}. */
+  public String code() {
+    return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+  }
+
+  public String typeUri() {
+    return TYPE_PREFIX + code();
+  }
+
+  public int status() {
+    return status;
+  }
+
+  public String title() {
+    return title;
+  }
+}

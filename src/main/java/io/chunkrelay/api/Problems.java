@@ -1,0 +1,111 @@
+package io.chunkrelay.api;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chunkrelay.store.ChunkLogException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes RFC 9457 problem details ({@code application/problem+json}) and decides what an unexpected
+ * failure means for the client: a database that cannot be reached is a {@code 503} with {@code
+ * Retry-After}; anything else is a {@code 500} whose detail carries only an error id to find the
+ * full story in the server log.
+ */
+public final class Problems {
+  private static final Logger LOG = LoggerFactory.getLogger(Problems.class);
+  static final int RETRY_AFTER_SECONDS = 2;
+
+  private Problems() {}
+
+  static ProblemType typeOf(ChunkLogException e) {
+    if (e instanceof ChunkLogException.StreamNotFound) {
+      return ProblemType.STREAM_NOT_FOUND;
+    }
+    if (e instanceof ChunkLogException.StreamCompleted) {
+      return ProblemType.STREAM_COMPLETED;
+    }
+    return ProblemType.IDEMPOTENCY_KEY_REUSED;
+  }
+
+  /** Answers a failure nobody anticipated, logging it with an id the client also gets. */
+  public static void unexpected(
+      HttpServletRequest request, HttpServletResponse response, RuntimeException failure)
+      throws IOException {
+    String errorId = UUID.randomUUID().toString();
+    if (databaseUnreachable(failure)) {
+      LOG.warn(
+          "database unavailable for {} {} (error {}): {}",
+          request.getMethod(),
+          request.getRequestURI(),
+          errorId,
+          failure.toString());
+      response.setHeader("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
+      write(
+          request,
+          response,
+          ProblemType.DATABASE_UNAVAILABLE,
+          "the database cannot be reached; nothing was changed, retry later (error "
+              + errorId
+              + ")");
+    } else {
+      LOG.error(
+          "failed {} {} (error {})",
+          request.getMethod(),
+          request.getRequestURI(),
+          errorId,
+          failure);
+      write(
+          request,
+          response,
+          ProblemType.INTERNAL_ERROR,
+          "the request failed and was rolled back (error " + errorId + ")");
+    }
+  }
+
+  /** Writes one problem unless the response is already committed. */
+  public static void write(
+      HttpServletRequest request, HttpServletResponse response, ProblemType type, String detail)
+      throws IOException {
+    if (response.isCommitted()) {
+      LOG.warn(
+          "cannot report {} for {}: the response is already committed",
+          type.code(),
+          request.getRequestURI());
+      return;
+    }
+    response.resetBuffer();
+    response.setStatus(type.status());
+    response.setContentType("application/problem+json");
+    response.setCharacterEncoding("UTF-8");
+    ObjectNode problem = WireFormat.JSON.createObjectNode();
+    problem.put("type", type.typeUri());
+    problem.put("title", type.title());
+    problem.put("status", type.status());
+    problem.put("detail", detail);
+    problem.put("instance", request.getRequestURI());
+    problem.put("code", type.code());
+    response.getWriter().write(WireFormat.write(problem));
+  }
+
+  /** True when PostgreSQL itself could not be reached or went away (SQLState class 08, 57P0x). */
+  static boolean databaseUnreachable(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof SQLTransientConnectionException) {
+        return true;
+      }
+      if (t instanceof SQLException sql && sql.getSQLState() != null) {
+        String state = sql.getSQLState();
+        if (state.startsWith("08") || state.startsWith("57P") || state.equals("53300")) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+}

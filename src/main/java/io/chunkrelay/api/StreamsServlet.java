@@ -1,0 +1,265 @@
+package io.chunkrelay.api;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chunkrelay.config.RelayConfig.Limits;
+import io.chunkrelay.store.Appended;
+import io.chunkrelay.store.ChunkLog;
+import io.chunkrelay.store.ChunkLogException;
+import io.chunkrelay.store.ChunkPage;
+import io.chunkrelay.store.StoredChunk;
+import io.chunkrelay.store.StreamInfo;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Locale;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Mapped to {@code /api/*}, serving {@code /api/streams/{streamId}[/chunks|/complete]}: append one
+ * chunk or a batch, complete a stream, read a stream, list its chunks after a seq. Each request is
+ * validated completely before the chunk log is touched; every failure is answered as a problem by
+ * {@link Problems}.
+ */
+public final class StreamsServlet extends HttpServlet {
+  private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(StreamsServlet.class);
+
+  /** Called after an append committed, with its outcome (fan-out hooks in here). */
+  public interface AppendListener {
+    void appended(Appended appended);
+  }
+
+  private final transient ChunkLog log;
+  private final transient Limits limits;
+  private final transient ChunkRequestParser parser;
+  private final transient AppendListener afterCommit;
+
+  public StreamsServlet(ChunkLog log, Limits limits, AppendListener afterCommit) {
+    this.log = log;
+    this.limits = limits;
+    this.parser = new ChunkRequestParser(limits);
+    this.afterCommit = afterCommit;
+  }
+
+  @Override
+  protected void service(HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
+    try {
+      route(request, response);
+    } catch (ApiException e) {
+      Problems.write(request, response, e.type(), e.getMessage());
+    } catch (ChunkLogException e) {
+      Problems.write(request, response, Problems.typeOf(e), e.getMessage());
+    } catch (RuntimeException e) {
+      Problems.unexpected(request, response, e);
+    }
+  }
+
+  private void route(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    String[] path = segments(request.getPathInfo());
+    String method = request.getMethod();
+    if (path.length == 2 && path[1].equals("chunks")) {
+      switch (method) {
+        case "POST" -> append(request, response, streamId(path[0]));
+        case "GET" -> list(request, response, streamId(path[0]));
+        default -> throw methodNotAllowed(response, "GET, POST");
+      }
+    } else if (path.length == 2 && path[1].equals("complete")) {
+      if (!method.equals("POST")) {
+        throw methodNotAllowed(response, "POST");
+      }
+      complete(response, streamId(path[0]));
+    } else if (path.length == 1) {
+      if (!method.equals("GET")) {
+        throw methodNotAllowed(response, "GET");
+      }
+      get(response, streamId(path[0]));
+    } else {
+      throw new ApiException(ProblemType.NOT_FOUND, "no such resource: " + request.getRequestURI());
+    }
+  }
+
+  private void append(HttpServletRequest request, HttpServletResponse response, String streamId)
+      throws IOException {
+    requireJson(request);
+    Optional<String> key = idempotencyKey(request);
+    ChunkRequestParser.ParsedAppend parsed = parser.parse(body(request));
+    Appended appended = log.append(streamId, parsed.chunks(), parsed.batch(), key);
+    LOG.debug(
+        "append stream={} seqs={}..{} replayed={}",
+        streamId,
+        appended.firstSeq(),
+        appended.lastSeq(),
+        appended.replayed());
+    if (!appended.replayed()) {
+      afterCommit.appended(appended);
+    }
+    ObjectNode body = WireFormat.JSON.createObjectNode();
+    body.put("streamId", streamId);
+    if (appended.batch()) {
+      body.put("firstSeq", appended.firstSeq());
+      body.put("lastSeq", appended.lastSeq());
+    } else {
+      body.put("seq", appended.firstSeq());
+    }
+    if (appended.replayed()) {
+      response.setHeader("Idempotent-Replayed", "true");
+    }
+    json(response, HttpServletResponse.SC_CREATED, body);
+  }
+
+  private void complete(HttpServletResponse response, String streamId) throws IOException {
+    StreamInfo stream = log.complete(streamId);
+    LOG.info("complete stream={} lastSeq={}", streamId, stream.headSeq());
+    ObjectNode body = WireFormat.JSON.createObjectNode();
+    body.put("streamId", streamId);
+    body.put("lastSeq", stream.headSeq());
+    json(response, HttpServletResponse.SC_OK, body);
+  }
+
+  private void get(HttpServletResponse response, String streamId) throws IOException {
+    StreamInfo stream =
+        log.stream(streamId)
+            .orElseThrow(
+                () ->
+                    new ApiException(
+                        ProblemType.STREAM_NOT_FOUND, "stream '" + streamId + "' does not exist"));
+    json(response, HttpServletResponse.SC_OK, WireFormat.stream(stream));
+  }
+
+  private void list(HttpServletRequest request, HttpServletResponse response, String streamId)
+      throws IOException {
+    long after = number(request, "after", 0, Long.MAX_VALUE, 0);
+    int limit =
+        (int)
+            number(
+                request,
+                "limit",
+                1,
+                limits.maxPageChunks(),
+                Math.min(Limits.DEFAULT_PAGE_CHUNKS, limits.maxPageChunks()));
+    ChunkPage page = log.chunksAfter(streamId, after, limit);
+    ObjectNode body = WireFormat.JSON.createObjectNode();
+    body.put("streamId", streamId);
+    body.put("headSeq", page.stream().headSeq());
+    body.put("status", page.stream().status().wireName());
+    ArrayNode chunks = body.putArray("chunks");
+    for (StoredChunk chunk : page.chunks()) {
+      chunks.add(WireFormat.chunk(chunk));
+    }
+    json(response, HttpServletResponse.SC_OK, body);
+  }
+
+  private String streamId(String raw) {
+    String problem = StreamIdGrammar.problemWith(raw, limits.maxStreamIdChars());
+    if (problem != null) {
+      throw new ApiException(ProblemType.INVALID_STREAM_ID, problem);
+    }
+    return raw;
+  }
+
+  private static Optional<String> idempotencyKey(HttpServletRequest request) {
+    String key = request.getHeader("Idempotency-Key");
+    if (key == null) {
+      return Optional.empty();
+    }
+    boolean visibleAscii = key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e);
+    if (key.isEmpty() || key.length() > Limits.IDEMPOTENCY_KEY_MAX_CHARS || !visibleAscii) {
+      throw new ApiException(
+          ProblemType.INVALID_IDEMPOTENCY_KEY,
+          "Idempotency-Key must be 1 to "
+              + Limits.IDEMPOTENCY_KEY_MAX_CHARS
+              + " visible ASCII characters");
+    }
+    return Optional.of(key);
+  }
+
+  private static void requireJson(HttpServletRequest request) {
+    String type = request.getContentType();
+    String mediaType = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    String charset = request.getCharacterEncoding();
+    boolean json = mediaType.equals("application/json") || mediaType.endsWith("+json");
+    if (!json || (charset != null && !charset.equalsIgnoreCase("UTF-8"))) {
+      throw new ApiException(
+          ProblemType.UNSUPPORTED_MEDIA_TYPE,
+          "send chunks as Content-Type: application/json (UTF-8), got '"
+              + (type == null ? "" : type)
+              + "'");
+    }
+  }
+
+  private byte[] body(HttpServletRequest request) throws IOException {
+    long declared = request.getContentLengthLong();
+    if (declared > limits.maxRequestBytes()) {
+      throw tooLarge(declared);
+    }
+    ByteArrayOutputStream body = new ByteArrayOutputStream(declared > 0 ? (int) declared : 1024);
+    byte[] buffer = new byte[8192];
+    try (InputStream in = request.getInputStream()) {
+      int read;
+      while ((read = in.read(buffer)) != -1) {
+        body.write(buffer, 0, read);
+        if (body.size() > limits.maxRequestBytes()) {
+          throw tooLarge(body.size());
+        }
+      }
+    }
+    return body.toByteArray();
+  }
+
+  private ApiException tooLarge(long bytes) {
+    return new ApiException(
+        ProblemType.REQUEST_TOO_LARGE,
+        "the request body has "
+            + (bytes > limits.maxRequestBytes() ? "more than " : "")
+            + limits.maxRequestBytes()
+            + " bytes, the limit");
+  }
+
+  private static long number(
+      HttpServletRequest request, String name, long min, long max, long defaultValue) {
+    String raw = request.getParameter(name);
+    if (raw == null) {
+      return defaultValue;
+    }
+    try {
+      long value = Long.parseLong(raw);
+      if (value >= min && value <= max) {
+        return value;
+      }
+    } catch (NumberFormatException notANumber) {
+      // answered below with the accepted range
+    }
+    throw new ApiException(
+        ProblemType.INVALID_PARAMETER,
+        name + " must be an integer from " + min + " to " + max + ", got '" + raw + "'");
+  }
+
+  private static ApiException methodNotAllowed(HttpServletResponse response, String allow) {
+    response.setHeader("Allow", allow);
+    return new ApiException(ProblemType.METHOD_NOT_ALLOWED, "allowed here: " + allow);
+  }
+
+  /** The path below {@code /api/streams/}, split at slashes; empty for any other path. */
+  private static String[] segments(String pathInfo) {
+    String prefix = "/streams/";
+    if (pathInfo == null || !pathInfo.startsWith(prefix)) {
+      return new String[0];
+    }
+    return pathInfo.substring(prefix.length()).split("/", -1);
+  }
+
+  private static void json(HttpServletResponse response, int status, ObjectNode body)
+      throws IOException {
+    response.setStatus(status);
+    response.setContentType("application/json");
+    response.setCharacterEncoding("UTF-8");
+    response.getWriter().write(WireFormat.write(body));
+  }
+}

@@ -1,0 +1,14 @@
+package io.chunkrelay.config;
+
+/** A setting is missing or invalid; the message names the setting and says what it accepts. */
+public final class ConfigException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  ConfigException(String message) {
+    super(message);
+  }
+
+  ConfigException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

@@ -1,0 +1,211 @@
+package io.chunkrelay.config;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.util.Optional;
+
+/**
+ * Every tunable of a Chunk Relay node, read once at start-up and validated as a whole.
+ *
+ * <p>Essentials: the HTTP port of the embedded run, the PostgreSQL connection (a JDBC URL with user
+ * and password, or the JNDI name of a container-managed DataSource), the Redis URL and the node id.
+ * The rest are limits with safe defaults; each name carries its unit.
+ *
+ * @param httpPort port of the embedded run ({@code CHUNK_RELAY_HTTP_PORT})
+ * @param nodeId this node's name in logs and metrics ({@code CHUNK_RELAY_NODE_ID})
+ * @param database how to reach PostgreSQL
+ * @param redisUrl Redis, as {@code redis://host:port} ({@code CHUNK_RELAY_REDIS_URL})
+ * @param limits sizes the API enforces
+ * @param deliveryPollMillis how often a WebSocket connection re-reads the chunk log when nothing
+ *     arrived ({@code CHUNK_RELAY_DELIVERY_POLL_MILLIS})
+ */
+public record RelayConfig(
+    int httpPort,
+    String nodeId,
+    DatabaseSettings database,
+    URI redisUrl,
+    Limits limits,
+    long deliveryPollMillis) {
+
+  public static final int DEFAULT_HTTP_PORT = 8080;
+  public static final String DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
+  public static final int DEFAULT_DB_POOL_SIZE = 10;
+  public static final long DEFAULT_DB_CONNECT_TIMEOUT_MILLIS = 5_000;
+  public static final long DEFAULT_DELIVERY_POLL_MILLIS = 250;
+
+  /**
+   * How to reach PostgreSQL: either {@code dataSourceJndiName} (a container DataSource) or a JDBC
+   * URL with credentials for the node's own HikariCP pool.
+   *
+   * @param jdbcUrl {@code CHUNK_RELAY_DB_URL}
+   * @param user {@code CHUNK_RELAY_DB_USER}
+   * @param password {@code CHUNK_RELAY_DB_PASSWORD}
+   * @param dataSourceJndiName {@code CHUNK_RELAY_DB_DATASOURCE}, e.g. {@code
+   *     java:comp/env/jdbc/chunkrelay}
+   * @param poolSize maximum pool connections ({@code CHUNK_RELAY_DB_POOL_SIZE})
+   * @param connectTimeoutMillis how long a request waits for a connection before failing with 503
+   *     ({@code CHUNK_RELAY_DB_CONNECT_TIMEOUT_MILLIS})
+   */
+  public record DatabaseSettings(
+      Optional<String> jdbcUrl,
+      Optional<String> user,
+      Optional<String> password,
+      Optional<String> dataSourceJndiName,
+      int poolSize,
+      long connectTimeoutMillis) {
+
+    @Override
+    public String toString() {
+      // Never print the password.
+      return dataSourceJndiName
+          .map(name -> "DataSource " + name)
+          .orElseGet(() -> jdbcUrl.orElse("?") + " as " + user.orElse("(driver default user)"));
+    }
+  }
+
+  /**
+   * @param maxChunkBytes largest chunk content, in UTF-8 bytes ({@code
+   *     CHUNK_RELAY_MAX_CHUNK_BYTES})
+   * @param maxBatchChunks most chunks in one batch append ({@code CHUNK_RELAY_MAX_BATCH_CHUNKS})
+   * @param maxRequestBytes largest request body ({@code CHUNK_RELAY_MAX_REQUEST_BYTES})
+   * @param maxPageChunks most chunks one list request returns ({@code CHUNK_RELAY_MAX_PAGE_CHUNKS})
+   * @param maxStreamIdChars longest stream id, at most 128 ({@code
+   *     CHUNK_RELAY_MAX_STREAM_ID_CHARS})
+   */
+  public record Limits(
+      int maxChunkBytes,
+      int maxBatchChunks,
+      int maxRequestBytes,
+      int maxPageChunks,
+      int maxStreamIdChars) {
+
+    public static final int DEFAULT_MAX_CHUNK_BYTES = 64 * 1024;
+    public static final int DEFAULT_MAX_BATCH_CHUNKS = 500;
+    public static final int DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+    public static final int DEFAULT_MAX_PAGE_CHUNKS = 1_000;
+    public static final int STREAM_ID_GRAMMAR_MAX_CHARS = 128;
+    public static final int DEFAULT_PAGE_CHUNKS = 100;
+    public static final int MESSAGE_ID_MAX_CHARS = 128;
+    public static final int IDEMPOTENCY_KEY_MAX_CHARS = 255;
+
+    public static Limits defaults() {
+      return new Limits(
+          DEFAULT_MAX_CHUNK_BYTES,
+          DEFAULT_MAX_BATCH_CHUNKS,
+          DEFAULT_MAX_REQUEST_BYTES,
+          DEFAULT_MAX_PAGE_CHUNKS,
+          STREAM_ID_GRAMMAR_MAX_CHARS);
+    }
+  }
+
+  /** Reads and validates every setting; throws {@link ConfigException} naming the first bad one. */
+  public static RelayConfig load(SettingSource source) {
+    Reader in = new Reader(source);
+    int httpPort = in.integer("CHUNK_RELAY_HTTP_PORT", DEFAULT_HTTP_PORT, 1, 65_535);
+    DatabaseSettings database =
+        new DatabaseSettings(
+            in.optional("CHUNK_RELAY_DB_URL"),
+            in.optional("CHUNK_RELAY_DB_USER"),
+            in.optional("CHUNK_RELAY_DB_PASSWORD"),
+            in.optional("CHUNK_RELAY_DB_DATASOURCE"),
+            in.integer("CHUNK_RELAY_DB_POOL_SIZE", DEFAULT_DB_POOL_SIZE, 1, 1_000),
+            in.integer(
+                "CHUNK_RELAY_DB_CONNECT_TIMEOUT_MILLIS",
+                (int) DEFAULT_DB_CONNECT_TIMEOUT_MILLIS,
+                250,
+                600_000));
+    if (database.jdbcUrl().isEmpty() && database.dataSourceJndiName().isEmpty()) {
+      throw new ConfigException(
+          "CHUNK_RELAY_DB_URL is not set: give a JDBC URL such as"
+              + " jdbc:postgresql://127.0.0.1:5432/chunkrelay, or set CHUNK_RELAY_DB_DATASOURCE to the"
+              + " JNDI name of a container DataSource");
+    }
+    database
+        .jdbcUrl()
+        .filter(url -> !url.startsWith("jdbc:postgresql:"))
+        .ifPresent(
+            url -> {
+              throw new ConfigException(
+                  "CHUNK_RELAY_DB_URL must be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/db),"
+                      + " got '"
+                      + url
+                      + "'");
+            });
+    URI redisUrl = in.redisUrl("CHUNK_RELAY_REDIS_URL");
+    Limits limits =
+        new Limits(
+            in.integer(
+                "CHUNK_RELAY_MAX_CHUNK_BYTES", Limits.DEFAULT_MAX_CHUNK_BYTES, 1, 16 * 1024 * 1024),
+            in.integer("CHUNK_RELAY_MAX_BATCH_CHUNKS", Limits.DEFAULT_MAX_BATCH_CHUNKS, 1, 10_000),
+            in.integer(
+                "CHUNK_RELAY_MAX_REQUEST_BYTES",
+                Limits.DEFAULT_MAX_REQUEST_BYTES,
+                1_024,
+                256 * 1024 * 1024),
+            in.integer("CHUNK_RELAY_MAX_PAGE_CHUNKS", Limits.DEFAULT_MAX_PAGE_CHUNKS, 1, 10_000),
+            in.integer(
+                "CHUNK_RELAY_MAX_STREAM_ID_CHARS",
+                Limits.STREAM_ID_GRAMMAR_MAX_CHARS,
+                1,
+                Limits.STREAM_ID_GRAMMAR_MAX_CHARS));
+    long pollMillis =
+        in.integer(
+            "CHUNK_RELAY_DELIVERY_POLL_MILLIS", (int) DEFAULT_DELIVERY_POLL_MILLIS, 10, 60_000);
+    String nodeId = in.optional("CHUNK_RELAY_NODE_ID").orElseGet(() -> hostName() + ":" + httpPort);
+    return new RelayConfig(httpPort, nodeId, database, redisUrl, limits, pollMillis);
+  }
+
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "localhost";
+    }
+  }
+
+  /** Parses named settings, turning every bad value into a message that names the setting. */
+  private static final class Reader {
+    private final SettingSource source;
+
+    Reader(SettingSource source) {
+      this.source = source;
+    }
+
+    Optional<String> optional(String name) {
+      return source.get(name);
+    }
+
+    int integer(String name, int defaultValue, int min, int max) {
+      Optional<String> raw = source.get(name);
+      if (raw.isEmpty()) {
+        return defaultValue;
+      }
+      try {
+        int value = Integer.parseInt(raw.get());
+        if (value >= min && value <= max) {
+          return value;
+        }
+      } catch (NumberFormatException notANumber) {
+        // reported below with the accepted range
+      }
+      throw new ConfigException(
+          name + " must be an integer from " + min + " to " + max + ", got '" + raw.get() + "'");
+    }
+
+    URI redisUrl(String name) {
+      String raw = source.get(name).orElse(DEFAULT_REDIS_URL);
+      try {
+        URI uri = new URI(raw);
+        if (("redis".equals(uri.getScheme()) || "rediss".equals(uri.getScheme()))
+            && uri.getHost() != null) {
+          return uri;
+        }
+      } catch (java.net.URISyntaxException malformed) {
+        // reported below with the expected shape
+      }
+      throw new ConfigException(
+          name + " must look like redis://host:port (or rediss://), got '" + raw + "'");
+    }
+  }
+}

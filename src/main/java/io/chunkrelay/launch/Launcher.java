@@ -1,0 +1,184 @@
+package io.chunkrelay.launch;
+
+import io.chunkrelay.config.ConfigException;
+import io.chunkrelay.config.RelayConfig;
+import io.chunkrelay.config.SettingSource;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.SQLException;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Optional;
+import org.apache.catalina.Context;
+import org.apache.catalina.LifecycleException;
+import org.apache.catalina.LifecycleState;
+import org.apache.catalina.core.StandardHost;
+import org.apache.catalina.startup.Tomcat;
+import org.apache.catalina.valves.ErrorReportValve;
+
+/**
+ * {@code java -jar chunk-relay.jar}: one Chunk Relay node in an embedded Tomcat.
+ *
+ * <p>PostgreSQL is {@code CHUNK_RELAY_DB_URL} when set, else the local server on 127.0.0.1:5432
+ * when one answers (database {@code chunkrelay}, created if missing), else an embedded PostgreSQL
+ * keeping its data under {@code CHUNK_RELAY_DATA_DIR} (default {@code ./chunk-relay-data}). Redis
+ * likewise: {@code CHUNK_RELAY_REDIS_URL}, else 127.0.0.1:6379, else an embedded Redis. The choices
+ * are handed to the web application as system properties, the configuration is validated, and the
+ * start-up banner says what is used and where to point a browser.
+ */
+public final class Launcher {
+  static final String DATABASE_NAME = "chunkrelay";
+  static final String DEFAULT_DATA_DIR = "chunk-relay-data";
+
+  private final SettingSource settings = SettingSource.standard();
+  private final Deque<AutoCloseable> started = new ArrayDeque<>();
+
+  private Launcher() {}
+
+  public static void main(String[] args) {
+    Launcher launcher = new Launcher();
+    Runtime.getRuntime().addShutdownHook(new Thread(launcher::stopServices, "chunk-relay-stop"));
+    try {
+      launcher.run();
+    } catch (ConfigException e) {
+      System.err.println("chunk-relay: configuration error: " + e.getMessage());
+      System.exit(2);
+    } catch (IOException | SQLException | LifecycleException | RuntimeException e) {
+      System.err.println("chunk-relay: cannot start: " + e);
+      e.printStackTrace();
+      System.exit(1);
+    }
+  }
+
+  private void run() throws IOException, SQLException, LifecycleException {
+    Path dataDir = Path.of(settings.get("CHUNK_RELAY_DATA_DIR").orElse(DEFAULT_DATA_DIR));
+    String database = resolveDatabase(dataDir);
+    String redis = resolveRedis();
+    RelayConfig config = RelayConfig.load(settings);
+
+    Tomcat tomcat = new Tomcat();
+    tomcat.setBaseDir(dataDir.resolve("tomcat").toAbsolutePath().toString());
+    tomcat.setPort(config.httpPort());
+    tomcat.getConnector();
+    tomcat.setAddDefaultWebXmlToWebapp(false);
+    quietErrorPages((StandardHost) tomcat.getHost());
+    Context context = tomcat.addWebapp("", extractWar(dataDir).toString());
+    tomcat.start();
+    started.push(
+        () -> {
+          tomcat.stop();
+          tomcat.destroy();
+        });
+    if (context.getState() != LifecycleState.STARTED) {
+      System.err.println(
+          "chunk-relay: the web application failed to start; the log above says why.");
+      System.exit(1);
+    }
+    String base = "http://localhost:" + config.httpPort();
+    System.out.println();
+    System.out.println("Chunk Relay node " + config.nodeId() + " is running");
+    System.out.println("  database:  " + database);
+    System.out.println("  redis:     " + redis);
+    System.out.println("  open:      " + base + "/");
+    System.out.println("  append:    curl -X POST " + base + "/api/streams/s1/chunks \\");
+    System.out.println(
+        "               -H 'Content-Type: application/json'"
+            + " -d '{\"messageId\":\"m1\",\"content\":\"hi\"}'");
+    System.out.println("  read:      curl '" + base + "/api/streams/s1/chunks?after=0'");
+    System.out.println(
+        "  subscribe: ws://localhost:" + config.httpPort() + "/ws/streams/s1?after=0");
+    System.out.println("  health:    " + base + "/health");
+    System.out.println("Stop with Ctrl+C.");
+    tomcat.getServer().await();
+  }
+
+  private String resolveDatabase(Path dataDir) throws IOException, SQLException {
+    if (settings.get("CHUNK_RELAY_DB_URL").isPresent()) {
+      return "configured " + settings.get("CHUNK_RELAY_DB_URL").get();
+    }
+    if (settings.get("CHUNK_RELAY_DB_DATASOURCE").isPresent()) {
+      return "configured DataSource " + settings.get("CHUNK_RELAY_DB_DATASOURCE").get();
+    }
+    String user = settings.get("CHUNK_RELAY_DB_USER").orElse("postgres");
+    Optional<LocalServices.Postgres> local = Optional.empty();
+    try {
+      local = LocalServices.localPostgres(DATABASE_NAME, user);
+    } catch (SQLException e) {
+      System.out.println(
+          "chunk-relay: a PostgreSQL answers on 127.0.0.1:5432 but refused user '"
+              + user
+              + "' ("
+              + e.getMessage()
+              + "); using an embedded PostgreSQL instead. Set CHUNK_RELAY_DB_URL to use that"
+              + " server.");
+    }
+    LocalServices.Postgres postgres =
+        local.isPresent()
+            ? local.get()
+            : LocalServices.embeddedPostgres(dataDir.resolve("postgres"), DATABASE_NAME);
+    started.push(postgres.stop());
+    System.setProperty("CHUNK_RELAY_DB_URL", postgres.jdbcUrl());
+    System.setProperty("CHUNK_RELAY_DB_USER", postgres.user());
+    System.setProperty("CHUNK_RELAY_DB_PASSWORD", postgres.password());
+    return postgres.description();
+  }
+
+  private String resolveRedis() throws IOException {
+    Optional<String> configured = settings.get("CHUNK_RELAY_REDIS_URL");
+    if (configured.isPresent()) {
+      return "configured " + configured.get();
+    }
+    LocalServices.Redis redis =
+        LocalServices.localRedis().isPresent()
+            ? LocalServices.localRedis().get()
+            : LocalServices.embeddedRedis();
+    started.push(redis.stop());
+    System.setProperty("CHUNK_RELAY_REDIS_URL", redis.url());
+    return redis.description();
+  }
+
+  /** Copies the WAR packed inside this jar next to the data, where Tomcat can expand it. */
+  private static Path extractWar(Path dataDir) throws IOException {
+    Path war = dataDir.resolve("chunk-relay.war").toAbsolutePath();
+    Files.createDirectories(dataDir);
+    try (InputStream packed = Launcher.class.getResourceAsStream("/chunk-relay.war")) {
+      if (packed == null) {
+        throw new IOException("chunk-relay.war is missing from this jar; rebuild with mvn package");
+      }
+      Files.copy(packed, war, StandardCopyOption.REPLACE_EXISTING);
+    }
+    // A stale expansion of an older WAR must not be served.
+    Path appBase = dataDir.resolve("tomcat").resolve("webapps");
+    Files.createDirectories(appBase);
+    Path expanded = appBase.resolve("ROOT");
+    if (Files.exists(expanded)) {
+      try (var paths = Files.walk(expanded)) {
+        for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(path);
+        }
+      }
+    }
+    return war;
+  }
+
+  /** Error pages without stack traces or server versions. */
+  private static void quietErrorPages(StandardHost host) {
+    ErrorReportValve valve = new ErrorReportValve();
+    valve.setShowReport(false);
+    valve.setShowServerInfo(false);
+    host.getPipeline().addValve(valve);
+  }
+
+  private void stopServices() {
+    while (!started.isEmpty()) {
+      try {
+        started.pop().close();
+      } catch (Exception e) {
+        System.err.println("chunk-relay: stopping a service failed: " + e);
+      }
+    }
+  }
+}

@@ -1,0 +1,11 @@
+package io.chunkrelay.store;
+
+/**
+ * The committed outcome of an append: seqs {@code firstSeq..lastSeq} of {@code streamId}.
+ *
+ * @param batch whether the request was an array (answered with firstSeq/lastSeq)
+ * @param replayed whether this is the stored outcome of an earlier request with the same
+ *     Idempotency-Key, in which case nothing was appended now
+ */
+public record Appended(
+    String streamId, long firstSeq, long lastSeq, boolean batch, boolean replayed) {}

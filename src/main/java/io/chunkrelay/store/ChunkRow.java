@@ -1,0 +1,42 @@
+package io.chunkrelay.store;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.IdClass;
+import jakarta.persistence.Table;
+import java.io.Serializable;
+import java.time.Instant;
+
+/** A row of {@code chunks}: written once by an append, never updated. */
+@Entity
+@Table(name = "chunks")
+@IdClass(ChunkRow.Key.class)
+class ChunkRow {
+  @Id
+  @Column(name = "stream_id")
+  String streamId;
+
+  @Id
+  @Column(name = "seq")
+  long seq;
+
+  @Column(name = "message_id", nullable = false)
+  String messageId;
+
+  @Column(name = "content", nullable = false)
+  String content;
+
+  @Column(name = "final", nullable = false)
+  boolean finalChunk;
+
+  @Column(name = "created_at", nullable = false)
+  Instant createdAt;
+
+  StoredChunk toStored() {
+    return new StoredChunk(seq, messageId, content, finalChunk, createdAt);
+  }
+
+  /** Primary key of a chunk. */
+  record Key(String streamId, long seq) implements Serializable {}
+}

@@ -1,0 +1,41 @@
+package io.chunkrelay.store;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.IdClass;
+import jakarta.persistence.Table;
+import java.io.Serializable;
+import java.time.Instant;
+
+/** A row of {@code idempotency_keys}: the outcome of an append made with an Idempotency-Key. */
+@Entity
+@Table(name = "idempotency_keys")
+@IdClass(IdempotencyRow.Key.class)
+class IdempotencyRow {
+  @Id
+  @Column(name = "stream_id")
+  String streamId;
+
+  @Id
+  @Column(name = "idempotency_key")
+  String idempotencyKey;
+
+  @Column(name = "request_sha256", nullable = false)
+  byte[] requestSha256;
+
+  @Column(name = "first_seq", nullable = false)
+  long firstSeq;
+
+  @Column(name = "last_seq", nullable = false)
+  long lastSeq;
+
+  @Column(name = "batch", nullable = false)
+  boolean batch;
+
+  @Column(name = "created_at", nullable = false)
+  Instant createdAt;
+
+  /** Primary key of an idempotency record. */
+  record Key(String streamId, String idempotencyKey) implements Serializable {}
+}

@@ -1,0 +1,7 @@
+package io.chunkrelay.store;
+
+import java.time.Instant;
+
+/** A committed chunk as read back from the log. */
+public record StoredChunk(
+    long seq, String messageId, String content, boolean isFinal, Instant createdAt) {}

@@ -1,0 +1,12 @@
+package io.chunkrelay.store;
+
+import java.time.Instant;
+
+/** What the log knows about a stream at one moment. {@code completedAt} is null while open. */
+public record StreamInfo(
+    String streamId,
+    long headSeq,
+    StreamStatus status,
+    Instant createdAt,
+    Instant updatedAt,
+    Instant completedAt) {}

@@ -1,0 +1,27 @@
+package io.chunkrelay.store;
+
+/** Life of a stream: open until a producer completes it; completed is final. */
+public enum StreamStatus {
+  OPEN("open"),
+  COMPLETED("completed");
+
+  private final String wireName;
+
+  StreamStatus(String wireName) {
+    this.wireName = wireName;
+  }
+
+  /** The lowercase name used in the table and in JSON. */
+  public String wireName() {
+    return wireName;
+  }
+
+  static StreamStatus fromWireName(String name) {
+    for (StreamStatus status : values()) {
+      if (status.wireName.equals(name)) {
+        return status;
+      }
+    }
+    throw new IllegalStateException("unknown stream status in the table: '" + name + "'");
+  }
+}
