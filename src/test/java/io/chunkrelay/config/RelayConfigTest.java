@@ -1,0 +1,79 @@
+package io.chunkrelay.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RelayConfigTest {
+  private static Map<String, String> minimal() {
+    Map<String, String> settings = new HashMap<>();
+    settings.put("CHUNK_RELAY_DB_URL", "jdbc:postgresql://127.0.0.1:5432/chunkrelay");
+    return settings;
+  }
+
+  @Test
+  void defaultsApplyWhenOnlyTheDatabaseIsGiven() {
+    RelayConfig config = RelayConfig.load(SettingSource.of(minimal()));
+    assertEquals(RelayConfig.DEFAULT_HTTP_PORT, config.httpPort());
+    assertEquals(RelayConfig.DEFAULT_REDIS_URL, config.redisUrl().toString());
+    assertEquals(RelayConfig.Limits.defaults(), config.limits());
+    assertTrue(config.nodeId().endsWith(":8080"), config.nodeId());
+  }
+
+  @Test
+  void missingDatabaseIsRefusedNamingTheSetting() {
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> RelayConfig.load(SettingSource.of(Map.of())));
+    assertTrue(e.getMessage().startsWith("CHUNK_RELAY_DB_URL"), e.getMessage());
+  }
+
+  @Test
+  void everyBadValueIsRefusedNamingItsSetting() {
+    Map<String, String> bad =
+        Map.of(
+            "CHUNK_RELAY_HTTP_PORT", "eighty",
+            "CHUNK_RELAY_MAX_CHUNK_BYTES", "0",
+            "CHUNK_RELAY_MAX_BATCH_CHUNKS", "-5",
+            "CHUNK_RELAY_MAX_REQUEST_BYTES", "12",
+            "CHUNK_RELAY_MAX_PAGE_CHUNKS", "1e3",
+            "CHUNK_RELAY_MAX_STREAM_ID_CHARS", "129",
+            "CHUNK_RELAY_DB_POOL_SIZE", "0",
+            "CHUNK_RELAY_REDIS_URL", "http://localhost:6379",
+            "CHUNK_RELAY_DB_URL", "jdbc:mysql://localhost/x",
+            "CHUNK_RELAY_DELIVERY_POLL_MILLIS", "1");
+    for (Map.Entry<String, String> setting : bad.entrySet()) {
+      Map<String, String> settings = minimal();
+      settings.put(setting.getKey(), setting.getValue());
+      ConfigException e =
+          assertThrows(
+              ConfigException.class,
+              () -> RelayConfig.load(SettingSource.of(settings)),
+              setting.getKey() + "=" + setting.getValue());
+      assertTrue(
+          e.getMessage().startsWith(setting.getKey())
+              && e.getMessage().contains(setting.getValue()),
+          e.getMessage());
+    }
+  }
+
+  @Test
+  void aContainerDataSourceReplacesTheJdbcUrl() {
+    RelayConfig config =
+        RelayConfig.load(
+            SettingSource.of(Map.of("CHUNK_RELAY_DB_DATASOURCE", "java:comp/env/jdbc/chunkrelay")));
+    assertEquals("DataSource java:comp/env/jdbc/chunkrelay", config.database().toString());
+  }
+
+  @Test
+  void thePasswordNeverAppearsInTheDescription() {
+    Map<String, String> settings = minimal();
+    settings.put("CHUNK_RELAY_DB_PASSWORD", "s3cret");
+    assertTrue(
+        !RelayConfig.load(SettingSource.of(settings)).toString().contains("s3cret"),
+        "password leaked into toString");
+  }
+}

@@ -1,0 +1,80 @@
+package io.chunkrelay.it.support;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reads the chunk log straight from PostgreSQL, as a DBA would, to check what the API stored. */
+public final class ChunkTable {
+  private ChunkTable() {}
+
+  /** A chunk row as stored. */
+  public record Row(long seq, String messageId, String content, boolean isFinal) {}
+
+  public static List<Row> chunks(String streamId) {
+    return query(
+        "select seq, message_id, content, final from chunks where stream_id = ? order by seq",
+        streamId);
+  }
+
+  public static long count(String table, String streamId) {
+    try (Connection connection = TestServices.database().connect();
+        PreparedStatement statement =
+            connection.prepareStatement("select count(*) from " + table + " where stream_id = ?")) {
+      statement.setString(1, streamId);
+      try (ResultSet rows = statement.executeQuery()) {
+        rows.next();
+        return rows.getLong(1);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The stream's head_seq, or -1 when the stream has no row. */
+  public static long head(String streamId) {
+    try (Connection connection = TestServices.database().connect();
+        PreparedStatement statement =
+            connection.prepareStatement("select head_seq from streams where stream_id = ?")) {
+      statement.setString(1, streamId);
+      try (ResultSet rows = statement.executeQuery()) {
+        return rows.next() ? rows.getLong(1) : -1;
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Runs DDL or DML in this run's schema (fault triggers, locks held by the test). */
+  public static void execute(String sql) {
+    try (Connection connection = TestServices.database().connect()) {
+      connection.createStatement().execute(sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException(sql + ": " + e, e);
+    }
+  }
+
+  private static List<Row> query(String sql, String streamId) {
+    try (Connection connection = TestServices.database().connect();
+        PreparedStatement statement = connection.prepareStatement(sql)) {
+      statement.setString(1, streamId);
+      List<Row> rows = new ArrayList<>();
+      try (ResultSet result = statement.executeQuery()) {
+        while (result.next()) {
+          rows.add(
+              new Row(
+                  result.getLong(1),
+                  result.getString(2),
+                  result.getString(3),
+                  result.getBoolean(4)));
+        }
+      }
+      return rows;
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

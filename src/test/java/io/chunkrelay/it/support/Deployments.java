@@ -1,0 +1,47 @@
+package io.chunkrelay.it.support;
+
+import java.io.File;
+import org.jboss.shrinkwrap.api.Filters;
+import org.jboss.shrinkwrap.api.GenericArchive;
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.importer.ExplodedImporter;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.jboss.shrinkwrap.resolver.api.maven.Maven;
+
+/**
+ * The Chunk Relay WAR as Arquillian deploys it: every production package, the Tyrus writer
+ * replacement, the runtime libraries from pom.xml, the Flyway migrations and the web resources.
+ */
+public final class Deployments {
+  /** Test classes and the launcher (which is not part of the WAR) stay out. */
+  private static final String NOT_IN_WAR =
+      ".*(/io/chunkrelay/it/|/io/chunkrelay/launch/|Test\\.class|Test\\$|IT\\.class|IT\\$).*";
+
+  private Deployments() {}
+
+  /** The WAR, plus any test-only classes (extra endpoints) the caller adds. */
+  public static WebArchive war(Class<?>... testOnlyClasses) {
+    TestServices.configureInProcessNode();
+    WebArchive war =
+        ShrinkWrap.create(WebArchive.class, "chunk-relay.war")
+            .addPackages(true, Filters.exclude(NOT_IN_WAR), "io.chunkrelay")
+            .addClass("org.glassfish.tyrus.servlet.TyrusServletWriter")
+            .addAsLibraries(
+                Maven.resolver()
+                    .loadPomFromFile("pom.xml")
+                    .importCompileAndRuntimeDependencies()
+                    .resolve()
+                    .withTransitivity()
+                    .asFile())
+            .addAsResource(new File("db/migration"), "db/migration")
+            .addClasses(testOnlyClasses);
+    war.merge(
+        ShrinkWrap.create(GenericArchive.class)
+            .as(ExplodedImporter.class)
+            .importDirectory("src/main/webapp")
+            .as(GenericArchive.class),
+        "/",
+        Filters.includeAll());
+    return war;
+  }
+}

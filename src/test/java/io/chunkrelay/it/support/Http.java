@@ -1,0 +1,88 @@
+package io.chunkrelay.it.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** A small JSON-over-HTTP client for the tests, on the JDK's HttpClient. */
+public final class Http {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final HttpClient client =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final URI base;
+
+  public Http(URL base) {
+    this(URI.create(base.toString()));
+  }
+
+  public Http(URI base) {
+    String text = base.toString();
+    this.base = URI.create(text.endsWith("/") ? text : text + "/");
+  }
+
+  public URI base() {
+    return base;
+  }
+
+  /** A response with its body parsed as JSON (null when the body is empty or not JSON). */
+  public record Response(
+      int status, String contentType, String body, JsonNode json, HttpResponse<String> raw) {
+    public String header(String name) {
+      return raw.headers().firstValue(name).orElse(null);
+    }
+  }
+
+  public Response postJson(String path, String body, String... headers) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(base.resolve(path))
+            .timeout(Duration.ofSeconds(30))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (headers.length > 0) {
+      request.headers(headers);
+    }
+    return send(request.build());
+  }
+
+  public Response post(String path, HttpRequest.BodyPublisher body, String... headers) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30)).POST(body);
+    if (headers.length > 0) {
+      request.headers(headers);
+    }
+    return send(request.build());
+  }
+
+  public Response get(String path) {
+    return send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30)).build());
+  }
+
+  public Response send(HttpRequest request) {
+    try {
+      HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+      String type = response.headers().firstValue("Content-Type").orElse("");
+      JsonNode json = null;
+      if (type.contains("json") && !response.body().isEmpty()) {
+        json = JSON.readTree(response.body());
+      }
+      return new Response(response.statusCode(), type, response.body(), json, response);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  /** {"messageId":..,"content":..} with proper escaping. */
+  public static String chunk(String messageId, String content) {
+    return JSON.createObjectNode().put("messageId", messageId).put("content", content).toString();
+  }
+}

