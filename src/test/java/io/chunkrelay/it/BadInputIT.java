@@ -1,0 +1,257 @@
+package io.chunkrelay.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.chunkrelay.it.support.ChunkTable;
+import io.chunkrelay.it.support.Deployments;
+import io.chunkrelay.it.support.Http;
+import java.net.URL;
+import java.net.http.HttpRequest;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Promise 8: every kind of bad input gets a 4xx problem+json with its stable type, never a stack
+ * trace, and leaves the chunk log exactly as it was (checked by SQL, for new and existing streams).
+ */
+@ExtendWith(ArquillianExtension.class)
+class BadInputIT {
+  private static final String BIG_CONTENT = "x".repeat(64 * 1024 + 1);
+
+  @ArquillianResource private URL base;
+
+  @Deployment(testable = false)
+  static WebArchive deployment() {
+    return Deployments.war();
+  }
+
+  /** A bad append: its body, content type and extra headers, and the answer it must get. */
+  private record BadAppend(
+      String name, String body, String contentType, int status, String code, String... headers) {}
+
+  private static Stream<BadAppend> badAppends() {
+    String ok = Http.chunk("m1", "fine");
+    StringBuilder hugeBatch = new StringBuilder("[");
+    for (int i = 0; i < 501; i++) {
+      hugeBatch.append(i == 0 ? "" : ",").append(ok);
+    }
+    hugeBatch.append("]");
+    StringBuilder tooLarge = new StringBuilder("[");
+    for (int i = 0; i < 80; i++) {
+      tooLarge.append(i == 0 ? "" : ",").append(Http.chunk("m", "y".repeat(60_000)));
+    }
+    tooLarge.append("]");
+    return Stream.of(
+        new BadAppend("truncated JSON", "{\"messageId\":", JSON, 400, "malformed-json"),
+        new BadAppend("trailing garbage", ok + " x", JSON, 400, "malformed-json"),
+        new BadAppend(
+            "duplicate key",
+            "{\"messageId\":\"a\",\"messageId\":\"b\",\"content\":\"c\"}",
+            JSON,
+            400,
+            "malformed-json"),
+        new BadAppend("empty body", "", JSON, 400, "malformed-json"),
+        new BadAppend("missing content", "{\"messageId\":\"m1\"}", JSON, 400, "invalid-chunk"),
+        new BadAppend("missing messageId", "{\"content\":\"c\"}", JSON, 400, "invalid-chunk"),
+        new BadAppend(
+            "content is a number",
+            "{\"messageId\":\"m\",\"content\":5}",
+            JSON,
+            400,
+            "invalid-chunk"),
+        new BadAppend(
+            "messageId is null",
+            "{\"messageId\":null,\"content\":\"c\"}",
+            JSON,
+            400,
+            "invalid-chunk"),
+        new BadAppend(
+            "final is a string",
+            "{\"messageId\":\"m\",\"content\":\"c\",\"final\":\"yes\"}",
+            JSON,
+            400,
+            "invalid-chunk"),
+        new BadAppend(
+            "unknown field",
+            "{\"messageId\":\"m\",\"content\":\"c\",\"seq\":3}",
+            JSON,
+            400,
+            "invalid-chunk"),
+        new BadAppend("a bare string", "\"hello\"", JSON, 400, "invalid-chunk"),
+        new BadAppend("empty batch", "[]", JSON, 400, "invalid-chunk"),
+        new BadAppend(
+            "a batch with one bad chunk",
+            "[" + ok + "," + ok + ",{\"messageId\":\"m\"}]",
+            JSON,
+            400,
+            "invalid-chunk"),
+        new BadAppend(
+            "NUL in content",
+            "{\"messageId\":\"m\",\"content\":\"a\\u0000b\"}",
+            JSON,
+            400,
+            "invalid-chunk"),
+        new BadAppend(
+            "unpaired surrogate",
+            "{\"messageId\":\"m\",\"content\":\"\\ud800\"}",
+            JSON,
+            400,
+            "invalid-chunk"),
+        new BadAppend(
+            "empty messageId",
+            "{\"messageId\":\"\",\"content\":\"c\"}",
+            JSON,
+            400,
+            "invalid-chunk"),
+        new BadAppend(
+            "oversized chunk", Http.chunk("m", BIG_CONTENT), JSON, 413, "chunk-too-large"),
+        new BadAppend("oversized batch", hugeBatch.toString(), JSON, 413, "batch-too-large"),
+        new BadAppend("oversized request", tooLarge.toString(), JSON, 413, "request-too-large"),
+        new BadAppend("not JSON at all", ok, "text/plain", 415, "unsupported-media-type"),
+        new BadAppend(
+            "latin-1 JSON",
+            ok,
+            "application/json; charset=ISO-8859-1",
+            415,
+            "unsupported-media-type"),
+        new BadAppend(
+            "over-long Idempotency-Key",
+            ok,
+            JSON,
+            400,
+            "invalid-idempotency-key",
+            "Idempotency-Key",
+            "k".repeat(256)),
+        new BadAppend(
+            "Idempotency-Key with spaces",
+            ok,
+            JSON,
+            400,
+            "invalid-idempotency-key",
+            "Idempotency-Key",
+            "a b"));
+  }
+
+  private static final String JSON = "application/json";
+
+  @Test
+  void everyBadAppendToANewStreamIsRefusedAndCreatesNothing() {
+    Http http = new Http(base);
+    badAppends()
+        .forEach(
+            bad -> {
+              String stream = "bad-new-" + UUID.randomUUID();
+              Http.Response response = append(http, stream, bad);
+              assertProblem(bad.name(), response, bad.status(), bad.code());
+              assertEquals(
+                  0, ChunkTable.count("streams", stream), bad.name() + " created a stream");
+              assertEquals(0, ChunkTable.count("chunks", stream), bad.name() + " stored a chunk");
+            });
+  }
+
+  @Test
+  void everyBadAppendToAnExistingStreamLeavesItUnchanged() {
+    Http http = new Http(base);
+    String stream = "bad-existing-" + UUID.randomUUID();
+    assertEquals(
+        201,
+        http.postJson("api/streams/" + stream + "/chunks", Http.chunk("m0", "first")).status());
+    badAppends()
+        .forEach(
+            bad -> {
+              Http.Response response = append(http, stream, bad);
+              assertProblem(bad.name(), response, bad.status(), bad.code());
+              assertEquals(1, ChunkTable.head(stream), bad.name() + " moved the head");
+              assertEquals(1, ChunkTable.count("chunks", stream), bad.name() + " stored a chunk");
+            });
+    assertEquals(
+        2,
+        http.postJson("api/streams/" + stream + "/chunks", Http.chunk("m0", "second"))
+            .json()
+            .get("seq")
+            .asLong(),
+        "after all that, the next good append takes the next seq");
+  }
+
+  @Test
+  void badStreamIdsAreRefused() {
+    Http http = new Http(base);
+    for (String id : new String[] {"bad$id", "a%20b", "x".repeat(129), "caf%C3%A9", "a%2Cb"}) {
+      Http.Response response = http.postJson("api/streams/" + id + "/chunks", Http.chunk("m", "c"));
+      assertProblem("stream id " + id, response, 400, "invalid-stream-id");
+      assertProblem("stream id " + id, http.get("api/streams/" + id), 400, "invalid-stream-id");
+    }
+  }
+
+  @Test
+  void unknownStreamsAreNotFoundAndStayUnknown() {
+    Http http = new Http(base);
+    String stream = "unknown-" + UUID.randomUUID();
+    assertProblem("get", http.get("api/streams/" + stream), 404, "stream-not-found");
+    assertProblem(
+        "list", http.get("api/streams/" + stream + "/chunks?after=0"), 404, "stream-not-found");
+    assertProblem(
+        "complete",
+        http.postJson("api/streams/" + stream + "/complete", ""),
+        404,
+        "stream-not-found");
+    assertEquals(0, ChunkTable.count("streams", stream));
+  }
+
+  @Test
+  void badParametersMethodsAndPathsAreRefused() {
+    Http http = new Http(base);
+    String stream = "params-" + UUID.randomUUID();
+    http.postJson("api/streams/" + stream + "/chunks", Http.chunk("m", "c"));
+    for (String query :
+        new String[] {"after=-1", "after=abc", "limit=0", "limit=1001", "after=1.5"}) {
+      assertProblem(
+          query, http.get("api/streams/" + stream + "/chunks?" + query), 400, "invalid-parameter");
+    }
+    Http.Response delete =
+        http.send(
+            HttpRequest.newBuilder(http.base().resolve("api/streams/" + stream + "/chunks"))
+                .timeout(Duration.ofSeconds(10))
+                .DELETE()
+                .build());
+    assertProblem("DELETE", delete, 405, "method-not-allowed");
+    assertEquals("GET, POST", delete.header("Allow"));
+    assertProblem("unknown path", http.get("api/streams/" + stream + "/nope"), 404, "not-found");
+    assertProblem("unknown api", http.get("api/other"), 404, "not-found");
+    assertEquals(1, ChunkTable.head(stream));
+  }
+
+  private static Http.Response append(Http http, String stream, BadAppend bad) {
+    String[] headers = new String[2 + bad.headers().length];
+    headers[0] = "Content-Type";
+    headers[1] = bad.contentType();
+    System.arraycopy(bad.headers(), 0, headers, 2, bad.headers().length);
+    return http.post(
+        "api/streams/" + stream + "/chunks",
+        HttpRequest.BodyPublishers.ofString(bad.body()),
+        headers);
+  }
+
+  static void assertProblem(String name, Http.Response response, int status, String code) {
+    assertEquals(status, response.status(), name + ": " + response.body());
+    assertTrue(
+        response.contentType().startsWith("application/problem+json"),
+        name + ": content type " + response.contentType());
+    assertEquals(code, response.json().get("code").asText(), name);
+    assertEquals("urn:chunk-relay:problem:" + code, response.json().get("type").asText(), name);
+    assertEquals(status, response.json().get("status").asInt(), name);
+    assertTrue(response.json().hasNonNull("title") && response.json().hasNonNull("detail"), name);
+    assertFalse(
+        response.body().contains("Exception") || response.body().contains("\tat "),
+        name + " leaked internals: " + response.body());
+  }
+}
