@@ -113,14 +113,23 @@ public final class StreamEndpoint extends Endpoint {
     }
   }
 
-  /** Sends an error frame and closes with 1008 (policy violation). */
+  /**
+   * Sends an error frame, then closes with 1008 (policy violation). Asynchronously: onOpen runs
+   * inside the upgrade, before the container can report the connection writable, so a blocking send
+   * here would wait for itself.
+   */
   private static void refuse(Session session, ProblemType type, String message) {
     LOG.debug("ws refused session={} code={}: {}", session.getId(), type.code(), message);
-    try {
-      session.getBasicRemote().sendText(WireFormat.errorFrame(type, message));
-      session.close(new CloseReason(CloseReason.CloseCodes.VIOLATED_POLICY, type.code()));
-    } catch (IOException e) {
-      LOG.debug("could not refuse session {}: {}", session.getId(), e.toString());
-    }
+    session
+        .getAsyncRemote()
+        .sendText(
+            WireFormat.errorFrame(type, message),
+            result -> {
+              try {
+                session.close(new CloseReason(CloseReason.CloseCodes.VIOLATED_POLICY, type.code()));
+              } catch (IOException e) {
+                LOG.debug("could not close refused session {}: {}", session.getId(), e.toString());
+              }
+            });
   }
 }

@@ -40,6 +40,11 @@ import org.glassfish.tyrus.spi.Writer;
  * next frame (the usual async chain) does not recurse, because the thread already running handlers
  * picks the new one up in its loop.
  *
+ * <p><b>One rule for endpoints.</b> A frame written during the upgrade itself (from {@code onOpen})
+ * waits for the container's first {@code onWritePossible}, which Tomcat dispatches only after the
+ * upgrade returns. Async sends from {@code onOpen} are fine; a blocking send there would wait for
+ * itself, so Chunk Relay's endpoint never does one.
+ *
  * <p><b>Closing.</b> Tyrus queues its close frame and then immediately closes the writer. Closing
  * is therefore graceful: the connection is closed once the queue and the container's buffer are
  * empty, or after {@value #CLOSE_DRAIN_TIMEOUT_SECONDS} s if the client stopped reading; frames
