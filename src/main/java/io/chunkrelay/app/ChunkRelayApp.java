@@ -13,7 +13,11 @@ import jakarta.servlet.ServletContextListener;
 import jakarta.servlet.annotation.WebListener;
 import jakarta.websocket.DeploymentException;
 import jakarta.websocket.server.ServerContainer;
+import java.sql.Driver;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Clock;
+import java.util.Collections;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -96,7 +100,22 @@ public final class ChunkRelayApp implements ServletContextListener {
     if (database != null) {
       database.close();
     }
+    deregisterJdbcDrivers();
     LOG.info("Chunk Relay node stopped");
+  }
+
+  /** Drivers this web application registered would otherwise pin its class loader. */
+  private static void deregisterJdbcDrivers() {
+    ClassLoader own = ChunkRelayApp.class.getClassLoader();
+    for (Driver driver : Collections.list(DriverManager.getDrivers())) {
+      if (driver.getClass().getClassLoader() == own) {
+        try {
+          DriverManager.deregisterDriver(driver);
+        } catch (SQLException e) {
+          LOG.warn("could not deregister JDBC driver {}: {}", driver, e.toString());
+        }
+      }
+    }
   }
 
   private static ThreadFactory named(String prefix) {

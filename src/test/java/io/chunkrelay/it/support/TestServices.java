@@ -95,8 +95,15 @@ public final class TestServices {
           "Testcontainers PostgreSQL");
     }
     try {
-      Optional<LocalServices.Postgres> local =
-          LocalServices.localPostgres(TEST_DATABASE, "postgres");
+      Optional<LocalServices.Postgres> local = Optional.empty();
+      try {
+        local = LocalServices.localPostgres(TEST_DATABASE, "postgres");
+      } catch (SQLException refused) {
+        LOG.warning(
+            "the local PostgreSQL refused user postgres ("
+                + refused.getMessage()
+                + "); using an embedded PostgreSQL. Set CHUNK_RELAY_TEST_DB_URL to use that server.");
+      }
       if (local.isPresent()) {
         return new Server(
             local.get().jdbcUrl(),
