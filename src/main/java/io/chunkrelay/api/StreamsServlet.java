@@ -30,21 +30,14 @@ public final class StreamsServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(StreamsServlet.class);
 
-  /** Called after an append committed, with its outcome (fan-out hooks in here). */
-  public interface AppendListener {
-    void appended(Appended appended);
-  }
-
   private final transient ChunkLog log;
   private final transient Limits limits;
   private final transient ChunkRequestParser parser;
-  private final transient AppendListener afterCommit;
 
-  public StreamsServlet(ChunkLog log, Limits limits, AppendListener afterCommit) {
+  public StreamsServlet(ChunkLog log, Limits limits) {
     this.log = log;
     this.limits = limits;
     this.parser = new ChunkRequestParser(limits);
-    this.afterCommit = afterCommit;
   }
 
   @Override
@@ -97,9 +90,6 @@ public final class StreamsServlet extends HttpServlet {
         appended.firstSeq(),
         appended.lastSeq(),
         appended.replayed());
-    if (!appended.replayed()) {
-      afterCommit.appended(appended);
-    }
     ObjectNode body = WireFormat.JSON.createObjectNode();
     body.put("streamId", streamId);
     if (appended.batch()) {

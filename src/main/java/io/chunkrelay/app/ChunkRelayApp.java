@@ -4,6 +4,11 @@ import io.chunkrelay.api.StreamsServlet;
 import io.chunkrelay.config.ConfigException;
 import io.chunkrelay.config.RelayConfig;
 import io.chunkrelay.config.SettingSource;
+import io.chunkrelay.delivery.Delivery;
+import io.chunkrelay.delivery.DeliveryHooks;
+import io.chunkrelay.fanout.Publisher;
+import io.chunkrelay.fanout.RedisFeed;
+import io.chunkrelay.metrics.Metrics;
 import io.chunkrelay.store.ChunkLog;
 import io.chunkrelay.store.Database;
 import io.chunkrelay.ws.StreamEndpoint;
@@ -17,25 +22,24 @@ import java.sql.Driver;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.util.ArrayDeque;
 import java.util.Collections;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Deque;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The node's life: on start, read and validate the configuration, open the database (migrate,
- * validate), register the API, health and WebSocket endpoints; on stop, release them in reverse.
+ * validate), connect the Redis publisher and subscriber, start delivery, and register the API,
+ * health, metrics and WebSocket endpoints; on stop, release them in reverse order.
  */
 @WebListener
 public final class ChunkRelayApp implements ServletContextListener {
   private static final Logger LOG = LoggerFactory.getLogger(ChunkRelayApp.class);
-  private static final int DELIVERY_THREADS = 4;
 
-  private Database database;
-  private ScheduledThreadPoolExecutor deliveryScheduler;
+  private final Deque<AutoCloseable> started = new ArrayDeque<>();
 
   @Override
   public void contextInitialized(ServletContextEvent event) {
@@ -51,27 +55,49 @@ public final class ChunkRelayApp implements ServletContextListener {
         "Chunk Relay node {} starting: database {}, redis {}",
         config.nodeId(),
         config.database(),
-        config.redisUrl());
-    database = Database.open(config.database(), config.nodeId());
-    ChunkLog log = ChunkLog.over(database.sessions(), Clock.systemUTC());
+        config.redis().url());
+    try {
+      start(context, config);
+    } catch (RuntimeException e) {
+      stopAll();
+      throw e;
+    }
+    LOG.info("Chunk Relay node {} ready", config.nodeId());
+  }
 
+  private void start(ServletContext context, RelayConfig config) {
+    Metrics metrics = new Metrics();
+    Database database = remember(Database.open(config.database(), config.nodeId()));
+    Publisher publisher = remember(new Publisher(config.redis(), config.nodeId(), metrics));
+    ChunkLog log = ChunkLog.over(database.sessions(), Clock.systemUTC(), publisher);
+
+    ScheduledExecutorService timer =
+        Executors.newSingleThreadScheduledExecutor(
+            runnable -> {
+              Thread thread = new Thread(runnable, "chunk-relay-redis-watchdog");
+              thread.setDaemon(true);
+              return thread;
+            });
+    remember(timer::shutdownNow);
+    RedisFeed feed = remember(new RedisFeed(config.redis(), config.nodeId(), timer, metrics));
+    feed.start();
+
+    DeliveryHooks hooks = DeliveryHooks.load(ChunkRelayApp.class.getClassLoader());
+    if (hooks != DeliveryHooks.NONE) {
+      LOG.warn(
+          "delivery hooks {} are installed: this WAR is a test build", hooks.getClass().getName());
+    }
+    Delivery delivery =
+        remember(
+            new Delivery(
+                log, feed, config.delivery(), config.limits().maxPageChunks(), hooks, metrics));
+
+    context.addServlet("streams", new StreamsServlet(log, config.limits())).addMapping("/api/*");
     context
-        .addServlet("streams", new StreamsServlet(log, config.limits(), appended -> {}))
-        .addMapping("/api/*");
-    context
-        .addServlet("health", new HealthServlet(database.dataSource(), config.nodeId()))
+        .addServlet("health", new HealthServlet(database.dataSource(), feed, config.nodeId()))
         .addMapping("/health");
+    context.addServlet("metrics", new MetricsServlet(metrics)).addMapping("/metrics");
 
-    deliveryScheduler =
-        new ScheduledThreadPoolExecutor(DELIVERY_THREADS, named("chunk-relay-delivery"));
-    deliveryScheduler.setRemoveOnCancelPolicy(true);
-    StreamEndpoint.Delivery delivery =
-        new StreamEndpoint.Delivery(
-            log,
-            deliveryScheduler,
-            config.deliveryPollMillis(),
-            config.limits().maxPageChunks(),
-            config.limits().maxStreamIdChars());
     ServerContainer webSockets =
         (ServerContainer) context.getAttribute(ServerContainer.class.getName());
     if (webSockets == null) {
@@ -80,28 +106,36 @@ public final class ChunkRelayApp implements ServletContextListener {
               + " META-INF/context.xml must keep containerSciFilter=\"WsSci\")");
     }
     try {
-      webSockets.addEndpoint(StreamEndpoint.config(delivery));
+      webSockets.addEndpoint(
+          StreamEndpoint.config(log, delivery, config.limits().maxStreamIdChars()));
     } catch (DeploymentException e) {
       throw new IllegalStateException("cannot register " + StreamEndpoint.PATH, e);
     }
-    LOG.info("Chunk Relay node {} ready", config.nodeId());
+    context.setAttribute(
+        RelayNode.ATTRIBUTE, new RelayNode(config.nodeId(), log, feed, delivery, metrics));
   }
 
   @Override
   public void contextDestroyed(ServletContextEvent event) {
-    if (deliveryScheduler != null) {
-      deliveryScheduler.shutdownNow();
-      try {
-        deliveryScheduler.awaitTermination(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    if (database != null) {
-      database.close();
-    }
+    stopAll();
     deregisterJdbcDrivers();
     LOG.info("Chunk Relay node stopped");
+  }
+
+  private <T extends AutoCloseable> T remember(T part) {
+    started.push(part);
+    return part;
+  }
+
+  /** Stops what started, newest first, each even if another fails. */
+  private void stopAll() {
+    while (!started.isEmpty()) {
+      try {
+        started.pop().close();
+      } catch (Exception e) {
+        LOG.warn("stopping a part of the node failed", e);
+      }
+    }
   }
 
   /** Drivers this web application registered would otherwise pin its class loader. */
@@ -116,14 +150,5 @@ public final class ChunkRelayApp implements ServletContextListener {
         }
       }
     }
-  }
-
-  private static ThreadFactory named(String prefix) {
-    AtomicInteger count = new AtomicInteger();
-    return runnable -> {
-      Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    };
   }
 }

@@ -1,5 +1,8 @@
 package io.chunkrelay.app;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chunkrelay.fanout.RedisFeed;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -11,19 +14,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code GET /health}: 200 with {@code "status":"up"} when this node can reach PostgreSQL within
- * two seconds, else 503 with {@code "status":"down"}. For load balancers and orchestrators.
+ * {@code GET /health}: 200 when this node reaches PostgreSQL within two seconds, else 503. Redis is
+ * reported but does not decide: without it delivery continues from the log, only slower.
  */
 final class HealthServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(HealthServlet.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int CHECK_TIMEOUT_SECONDS = 2;
 
   private final transient DataSource dataSource;
+  private final transient RedisFeed feed;
   private final String nodeId;
 
-  HealthServlet(DataSource dataSource, String nodeId) {
+  HealthServlet(DataSource dataSource, RedisFeed feed, String nodeId) {
     this.dataSource = dataSource;
+    this.feed = feed;
     this.nodeId = nodeId;
   }
 
@@ -37,23 +43,14 @@ final class HealthServlet extends HttpServlet {
       LOG.warn("health check: database unreachable: {}", e.toString());
       databaseUp = false;
     }
+    ObjectNode body = JSON.createObjectNode();
+    body.put("status", databaseUp ? "up" : "down");
+    body.put("node", nodeId);
+    body.put("database", databaseUp ? "up" : "down");
+    body.put("redis", feed.isUp() ? "up" : "down");
     response.setStatus(databaseUp ? 200 : 503);
     response.setContentType("application/json");
     response.setCharacterEncoding("UTF-8");
-    String status = databaseUp ? "up" : "down";
-    response
-        .getWriter()
-        .write(
-            "{\"status\":\""
-                + status
-                + "\",\"node\":"
-                + quoted(nodeId)
-                + ",\"database\":\""
-                + status
-                + "\"}");
-  }
-
-  private static String quoted(String text) {
-    return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    response.getWriter().write(JSON.writeValueAsString(body));
   }
 }

@@ -15,24 +15,52 @@ import java.util.Optional;
  * @param httpPort port of the embedded run ({@code CHUNK_RELAY_HTTP_PORT})
  * @param nodeId this node's name in logs and metrics ({@code CHUNK_RELAY_NODE_ID})
  * @param database how to reach PostgreSQL
- * @param redisUrl Redis, as {@code redis://host:port} ({@code CHUNK_RELAY_REDIS_URL})
+ * @param redis how to reach Redis and name its channels
  * @param limits sizes the API enforces
- * @param deliveryPollMillis how often a WebSocket connection re-reads the chunk log when nothing
- *     arrived ({@code CHUNK_RELAY_DELIVERY_POLL_MILLIS})
+ * @param delivery timing and bounds of WebSocket delivery
  */
 public record RelayConfig(
     int httpPort,
     String nodeId,
     DatabaseSettings database,
-    URI redisUrl,
+    RedisSettings redis,
     Limits limits,
-    long deliveryPollMillis) {
+    DeliverySettings delivery) {
 
   public static final int DEFAULT_HTTP_PORT = 8080;
   public static final String DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
   public static final int DEFAULT_DB_POOL_SIZE = 10;
   public static final long DEFAULT_DB_CONNECT_TIMEOUT_MILLIS = 5_000;
-  public static final long DEFAULT_DELIVERY_POLL_MILLIS = 250;
+  public static final int DEFAULT_REDIS_TIMEOUT_MILLIS = 1_000;
+  public static final String DEFAULT_REDIS_CHANNEL_PREFIX = "chunk-relay:";
+
+  /**
+   * @param url {@code CHUNK_RELAY_REDIS_URL}, {@code redis://host:port}
+   * @param timeoutMillis connect and command timeout; a publish never waits longer ({@code
+   *     CHUNK_RELAY_REDIS_TIMEOUT_MILLIS})
+   * @param channelPrefix prefix of every Pub/Sub channel, so several deployments can share one
+   *     Redis ({@code CHUNK_RELAY_REDIS_CHANNEL_PREFIX})
+   */
+  public record RedisSettings(URI url, int timeoutMillis, String channelPrefix) {}
+
+  /**
+   * @param pollMillis how often a connection re-reads the chunk log while Redis is unavailable
+   *     ({@code CHUNK_RELAY_DELIVERY_POLL_MILLIS})
+   * @param idleCheckMillis how long an open stream may be silent before a connection compares its
+   *     position with the stream head, to catch a lost last publish ({@code
+   *     CHUNK_RELAY_IDLE_CHECK_MILLIS})
+   * @param maxQueuedFrames bound of one connection's outbound queue, in frames ({@code
+   *     CHUNK_RELAY_MAX_QUEUED_FRAMES})
+   * @param maxQueuedBytes bound of one connection's outbound queue, in bytes ({@code
+   *     CHUNK_RELAY_MAX_QUEUED_BYTES})
+   */
+  public record DeliverySettings(
+      long pollMillis, long idleCheckMillis, int maxQueuedFrames, long maxQueuedBytes) {
+    public static final long DEFAULT_POLL_MILLIS = 250;
+    public static final long DEFAULT_IDLE_CHECK_MILLIS = 2_000;
+    public static final int DEFAULT_MAX_QUEUED_FRAMES = 1_000;
+    public static final int DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
+  }
 
   /**
    * How to reach PostgreSQL: either {@code dataSourceJndiName} (a container DataSource) or a JDBC
@@ -132,7 +160,12 @@ public record RelayConfig(
                       + url
                       + "'");
             });
-    URI redisUrl = in.redisUrl("CHUNK_RELAY_REDIS_URL");
+    RedisSettings redis =
+        new RedisSettings(
+            in.redisUrl("CHUNK_RELAY_REDIS_URL"),
+            in.integer(
+                "CHUNK_RELAY_REDIS_TIMEOUT_MILLIS", DEFAULT_REDIS_TIMEOUT_MILLIS, 10, 60_000),
+            in.channelPrefix("CHUNK_RELAY_REDIS_CHANNEL_PREFIX"));
     Limits limits =
         new Limits(
             in.integer(
@@ -149,11 +182,37 @@ public record RelayConfig(
                 Limits.STREAM_ID_GRAMMAR_MAX_CHARS,
                 1,
                 Limits.STREAM_ID_GRAMMAR_MAX_CHARS));
-    long pollMillis =
-        in.integer(
-            "CHUNK_RELAY_DELIVERY_POLL_MILLIS", (int) DEFAULT_DELIVERY_POLL_MILLIS, 10, 60_000);
+    DeliverySettings delivery =
+        new DeliverySettings(
+            in.integer(
+                "CHUNK_RELAY_DELIVERY_POLL_MILLIS",
+                (int) DeliverySettings.DEFAULT_POLL_MILLIS,
+                10,
+                60_000),
+            in.integer(
+                "CHUNK_RELAY_IDLE_CHECK_MILLIS",
+                (int) DeliverySettings.DEFAULT_IDLE_CHECK_MILLIS,
+                50,
+                600_000),
+            in.integer(
+                "CHUNK_RELAY_MAX_QUEUED_FRAMES",
+                DeliverySettings.DEFAULT_MAX_QUEUED_FRAMES,
+                16,
+                1_000_000),
+            in.integer(
+                "CHUNK_RELAY_MAX_QUEUED_BYTES",
+                DeliverySettings.DEFAULT_MAX_QUEUED_BYTES,
+                64 * 1024,
+                1024 * 1024 * 1024));
+    if (delivery.maxQueuedBytes() < limits.maxChunkBytes() * 2L) {
+      throw new ConfigException(
+          "CHUNK_RELAY_MAX_QUEUED_BYTES must hold at least two chunks of CHUNK_RELAY_MAX_CHUNK_BYTES ("
+              + limits.maxChunkBytes() * 2L
+              + "), got "
+              + delivery.maxQueuedBytes());
+    }
     String nodeId = in.optional("CHUNK_RELAY_NODE_ID").orElseGet(() -> hostName() + ":" + httpPort);
-    return new RelayConfig(httpPort, nodeId, database, redisUrl, limits, pollMillis);
+    return new RelayConfig(httpPort, nodeId, database, redis, limits, delivery);
   }
 
   private static String hostName() {
@@ -191,6 +250,15 @@ public record RelayConfig(
       }
       throw new ConfigException(
           name + " must be an integer from " + min + " to " + max + ", got '" + raw.get() + "'");
+    }
+
+    String channelPrefix(String name) {
+      String prefix = source.get(name).orElse(DEFAULT_REDIS_CHANNEL_PREFIX);
+      if (prefix.length() <= 64 && prefix.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+        return prefix;
+      }
+      throw new ConfigException(
+          name + " must be at most 64 visible ASCII characters, got '" + prefix + "'");
     }
 
     URI redisUrl(String name) {

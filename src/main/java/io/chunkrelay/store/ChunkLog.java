@@ -6,11 +6,14 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.hibernate.Session;
 import org.hibernate.SessionFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The append-only chunk log of every stream.
@@ -22,18 +25,29 @@ import org.hibernate.SessionFactory;
  * Idempotency keys are checked and stored under the same lock, so racing retries of one request see
  * each other's outcome.
  */
-public final class ChunkLog {
+public final class ChunkLog implements ChunkReader {
+  private static final Logger LOG = LoggerFactory.getLogger(ChunkLog.class);
+
   private final SessionFactory sessions;
   private final Clock clock;
+  private final CommitListener afterCommit;
 
-  private ChunkLog(SessionFactory sessions, Clock clock) {
+  private ChunkLog(SessionFactory sessions, Clock clock, CommitListener afterCommit) {
     this.sessions = sessions;
     this.clock = clock;
+    this.afterCommit = afterCommit;
   }
 
-  public static ChunkLog over(SessionFactory sessions, Clock clock) {
-    return new ChunkLog(sessions, clock);
+  /**
+   * The log over {@code sessions}; {@code afterCommit} hears of every append and completion once it
+   * committed.
+   */
+  public static ChunkLog over(SessionFactory sessions, Clock clock, CommitListener afterCommit) {
+    return new ChunkLog(sessions, clock, afterCommit);
   }
+
+  /** What one append transaction produced: its outcome and, unless replayed, the stored chunks. */
+  private record Committed(Appended appended, List<StoredChunk> stored) {}
 
   /**
    * Appends {@code chunks} (at least one) to the stream, creating it if it does not exist, and
@@ -50,53 +64,65 @@ public final class ChunkLog {
       throw new IllegalArgumentException("an append needs at least one chunk");
     }
     byte[] fingerprint = fingerprint(chunks, batch);
-    return sessions.fromTransaction(
-        session -> {
-          Instant now = clock.instant();
-          StreamRow stream = lockOrCreate(session, streamId, now);
-          if (idempotencyKey.isPresent()) {
-            IdempotencyRow earlier =
-                session.find(
-                    IdempotencyRow.class, new IdempotencyRow.Key(streamId, idempotencyKey.get()));
-            if (earlier != null) {
-              if (!Arrays.equals(earlier.requestSha256, fingerprint)) {
-                throw new ChunkLogException.IdempotencyKeyReused(streamId, idempotencyKey.get());
+    Committed committed =
+        sessions.fromTransaction(
+            session -> {
+              Instant now = clock.instant();
+              StreamRow stream = lockOrCreate(session, streamId, now);
+              if (idempotencyKey.isPresent()) {
+                IdempotencyRow earlier =
+                    session.find(
+                        IdempotencyRow.class,
+                        new IdempotencyRow.Key(streamId, idempotencyKey.get()));
+                if (earlier != null) {
+                  if (!Arrays.equals(earlier.requestSha256, fingerprint)) {
+                    throw new ChunkLogException.IdempotencyKeyReused(
+                        streamId, idempotencyKey.get());
+                  }
+                  return new Committed(
+                      new Appended(
+                          streamId, earlier.firstSeq, earlier.lastSeq, earlier.batch, true),
+                      List.of());
+                }
               }
-              return new Appended(streamId, earlier.firstSeq, earlier.lastSeq, earlier.batch, true);
-            }
-          }
-          if (stream.status == StreamStatus.COMPLETED) {
-            throw new ChunkLogException.StreamCompleted(streamId, stream.headSeq);
-          }
-          long firstSeq = stream.headSeq + 1;
-          long seq = firstSeq;
-          for (NewChunk chunk : chunks) {
-            ChunkRow row = new ChunkRow();
-            row.streamId = streamId;
-            row.seq = seq++;
-            row.messageId = chunk.messageId();
-            row.content = chunk.content();
-            row.finalChunk = chunk.isFinal();
-            row.createdAt = now;
-            session.persist(row);
-          }
-          long lastSeq = seq - 1;
-          stream.headSeq = lastSeq;
-          stream.updatedAt = now;
-          idempotencyKey.ifPresent(
-              key -> {
-                IdempotencyRow record = new IdempotencyRow();
-                record.streamId = streamId;
-                record.idempotencyKey = key;
-                record.requestSha256 = fingerprint;
-                record.firstSeq = firstSeq;
-                record.lastSeq = lastSeq;
-                record.batch = batch;
-                record.createdAt = now;
-                session.persist(record);
-              });
-          return new Appended(streamId, firstSeq, lastSeq, batch, false);
-        });
+              if (stream.status == StreamStatus.COMPLETED) {
+                throw new ChunkLogException.StreamCompleted(streamId, stream.headSeq);
+              }
+              long firstSeq = stream.headSeq + 1;
+              long seq = firstSeq;
+              List<StoredChunk> stored = new ArrayList<>(chunks.size());
+              for (NewChunk chunk : chunks) {
+                ChunkRow row = new ChunkRow();
+                row.streamId = streamId;
+                row.seq = seq++;
+                row.messageId = chunk.messageId();
+                row.content = chunk.content();
+                row.finalChunk = chunk.isFinal();
+                row.createdAt = now;
+                session.persist(row);
+                stored.add(row.toStored());
+              }
+              long lastSeq = seq - 1;
+              stream.headSeq = lastSeq;
+              stream.updatedAt = now;
+              idempotencyKey.ifPresent(
+                  key -> {
+                    IdempotencyRow record = new IdempotencyRow();
+                    record.streamId = streamId;
+                    record.idempotencyKey = key;
+                    record.requestSha256 = fingerprint;
+                    record.firstSeq = firstSeq;
+                    record.lastSeq = lastSeq;
+                    record.batch = batch;
+                    record.createdAt = now;
+                    session.persist(record);
+                  });
+              return new Committed(new Appended(streamId, firstSeq, lastSeq, batch, false), stored);
+            });
+    if (!committed.appended().replayed()) {
+      tell(() -> afterCommit.appended(streamId, committed.stored()));
+    }
+    return committed.appended();
   }
 
   /**
@@ -106,21 +132,33 @@ public final class ChunkLog {
    * @throws ChunkLogException.StreamNotFound if the stream does not exist
    */
   public StreamInfo complete(String streamId) {
-    return sessions.fromTransaction(
-        session -> {
-          StreamRow stream =
-              session.find(StreamRow.class, streamId, LockModeType.PESSIMISTIC_WRITE);
-          if (stream == null) {
-            throw new ChunkLogException.StreamNotFound(streamId);
-          }
-          if (stream.status == StreamStatus.OPEN) {
-            Instant now = clock.instant();
-            stream.status = StreamStatus.COMPLETED;
-            stream.completedAt = now;
-            stream.updatedAt = now;
-          }
-          return stream.toInfo();
-        });
+    StreamInfo completed =
+        sessions.fromTransaction(
+            session -> {
+              StreamRow stream =
+                  session.find(StreamRow.class, streamId, LockModeType.PESSIMISTIC_WRITE);
+              if (stream == null) {
+                throw new ChunkLogException.StreamNotFound(streamId);
+              }
+              if (stream.status == StreamStatus.OPEN) {
+                Instant now = clock.instant();
+                stream.status = StreamStatus.COMPLETED;
+                stream.completedAt = now;
+                stream.updatedAt = now;
+              }
+              return stream.toInfo();
+            });
+    tell(() -> afterCommit.completed(streamId, completed.headSeq()));
+    return completed;
+  }
+
+  private static void tell(Runnable notification) {
+    try {
+      notification.run();
+    } catch (RuntimeException e) {
+      // Committed is committed: readers find the change in the log; report, do not fail the caller.
+      LOG.error("after-commit notification failed", e);
+    }
   }
 
   /** The stream as of now, if it exists. */
@@ -136,6 +174,7 @@ public final class ChunkLog {
    *
    * @throws ChunkLogException.StreamNotFound if the stream does not exist
    */
+  @Override
   public ChunkPage chunksAfter(String streamId, long after, int limit) {
     return sessions.fromTransaction(
         session -> {

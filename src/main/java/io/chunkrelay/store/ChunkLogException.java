@@ -25,7 +25,7 @@ public abstract sealed class ChunkLogException extends RuntimeException
   public static final class StreamNotFound extends ChunkLogException {
     private static final long serialVersionUID = 1L;
 
-    StreamNotFound(String streamId) {
+    public StreamNotFound(String streamId) {
       super(streamId, "stream '" + streamId + "' does not exist");
     }
   }

@@ -3,6 +3,8 @@ package io.chunkrelay.ws;
 import io.chunkrelay.api.ProblemType;
 import io.chunkrelay.api.StreamIdGrammar;
 import io.chunkrelay.api.WireFormat;
+import io.chunkrelay.delivery.Delivery;
+import io.chunkrelay.delivery.StreamConnection;
 import io.chunkrelay.store.ChunkLog;
 import io.chunkrelay.store.StreamInfo;
 import jakarta.websocket.CloseReason;
@@ -13,13 +15,13 @@ import jakarta.websocket.server.ServerEndpointConfig;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One instance per WebSocket connection to {@code /ws/streams/{streamId}?after=N}. It validates the
- * request, then hands the connection to a {@link TableFollower} that delivers from the chunk log.
+ * request, then hands the connection to the node's {@link Delivery}, which subscribes, backfills
+ * and delivers (see {@link StreamConnection}).
  */
 public final class StreamEndpoint extends Endpoint {
   public static final String PATH = "/ws/streams/{streamId}";
@@ -27,29 +29,25 @@ public final class StreamEndpoint extends Endpoint {
 
   private final ChunkLog log;
   private final Delivery delivery;
-  private TableFollower follower;
+  private final int maxStreamIdChars;
+  private StreamConnection connection;
 
-  /** What every connection of a node shares: the log, the scheduler and the delivery settings. */
-  public record Delivery(
-      ChunkLog log,
-      ScheduledExecutorService scheduler,
-      long pollMillis,
-      int pageChunks,
-      int maxStreamIdChars) {}
-
-  private StreamEndpoint(Delivery delivery) {
-    this.log = delivery.log();
+  private StreamEndpoint(ChunkLog log, Delivery delivery, int maxStreamIdChars) {
+    this.log = log;
     this.delivery = delivery;
+    this.maxStreamIdChars = maxStreamIdChars;
   }
 
-  /** The endpoint's registration, creating one endpoint per connection around {@code delivery}. */
-  public static ServerEndpointConfig config(Delivery delivery) {
+  /**
+   * The endpoint's registration: one endpoint instance per connection, sharing the node's parts.
+   */
+  public static ServerEndpointConfig config(ChunkLog log, Delivery delivery, int maxStreamIdChars) {
     return ServerEndpointConfig.Builder.create(StreamEndpoint.class, PATH)
         .configurator(
             new ServerEndpointConfig.Configurator() {
               @Override
               public <T> T getEndpointInstance(Class<T> endpointClass) {
-                return endpointClass.cast(new StreamEndpoint(delivery));
+                return endpointClass.cast(new StreamEndpoint(log, delivery, maxStreamIdChars));
               }
             })
         .build();
@@ -58,7 +56,7 @@ public final class StreamEndpoint extends Endpoint {
   @Override
   public void onOpen(Session session, EndpointConfig config) {
     String streamId = session.getPathParameters().get("streamId");
-    String idProblem = StreamIdGrammar.problemWith(streamId, delivery.maxStreamIdChars());
+    String idProblem = StreamIdGrammar.problemWith(streamId, maxStreamIdChars);
     if (idProblem != null) {
       refuse(session, ProblemType.INVALID_STREAM_ID, idProblem);
       return;
@@ -89,17 +87,16 @@ public final class StreamEndpoint extends Endpoint {
       return;
     }
     LOG.debug("ws open stream={} after={} session={}", streamId, after, session.getId());
-    follower = new TableFollower(session, streamId, after + 1, delivery);
-    follower.start();
+    connection = delivery.open(session.getId(), streamId, after, new SessionSink(session));
   }
 
   @Override
   public void onClose(Session session, CloseReason reason) {
-    if (follower != null) {
-      follower.stop();
+    if (connection != null) {
+      connection.closed();
       LOG.debug(
           "ws closed stream={} session={} code={}",
-          follower.streamId(),
+          connection.streamId(),
           session.getId(),
           reason.getCloseCode().getCode());
     }
@@ -108,8 +105,8 @@ public final class StreamEndpoint extends Endpoint {
   @Override
   public void onError(Session session, Throwable failure) {
     LOG.debug("ws error session={}: {}", session.getId(), failure.toString());
-    if (follower != null) {
-      follower.stop();
+    if (connection != null) {
+      connection.closed();
     }
   }
 

@@ -19,7 +19,8 @@ class RelayConfigTest {
   void defaultsApplyWhenOnlyTheDatabaseIsGiven() {
     RelayConfig config = RelayConfig.load(SettingSource.of(minimal()));
     assertEquals(RelayConfig.DEFAULT_HTTP_PORT, config.httpPort());
-    assertEquals(RelayConfig.DEFAULT_REDIS_URL, config.redisUrl().toString());
+    assertEquals(RelayConfig.DEFAULT_REDIS_URL, config.redis().url().toString());
+    assertEquals(RelayConfig.DEFAULT_REDIS_CHANNEL_PREFIX, config.redis().channelPrefix());
     assertEquals(RelayConfig.Limits.defaults(), config.limits());
     assertTrue(config.nodeId().endsWith(":8080"), config.nodeId());
   }
@@ -34,17 +35,19 @@ class RelayConfigTest {
   @Test
   void everyBadValueIsRefusedNamingItsSetting() {
     Map<String, String> bad =
-        Map.of(
-            "CHUNK_RELAY_HTTP_PORT", "eighty",
-            "CHUNK_RELAY_MAX_CHUNK_BYTES", "0",
-            "CHUNK_RELAY_MAX_BATCH_CHUNKS", "-5",
-            "CHUNK_RELAY_MAX_REQUEST_BYTES", "12",
-            "CHUNK_RELAY_MAX_PAGE_CHUNKS", "1e3",
-            "CHUNK_RELAY_MAX_STREAM_ID_CHARS", "129",
-            "CHUNK_RELAY_DB_POOL_SIZE", "0",
-            "CHUNK_RELAY_REDIS_URL", "http://localhost:6379",
-            "CHUNK_RELAY_DB_URL", "jdbc:mysql://localhost/x",
-            "CHUNK_RELAY_DELIVERY_POLL_MILLIS", "1");
+        Map.ofEntries(
+            Map.entry("CHUNK_RELAY_HTTP_PORT", "eighty"),
+            Map.entry("CHUNK_RELAY_MAX_CHUNK_BYTES", "0"),
+            Map.entry("CHUNK_RELAY_MAX_BATCH_CHUNKS", "-5"),
+            Map.entry("CHUNK_RELAY_MAX_REQUEST_BYTES", "12"),
+            Map.entry("CHUNK_RELAY_MAX_PAGE_CHUNKS", "1e3"),
+            Map.entry("CHUNK_RELAY_MAX_STREAM_ID_CHARS", "129"),
+            Map.entry("CHUNK_RELAY_DB_POOL_SIZE", "0"),
+            Map.entry("CHUNK_RELAY_REDIS_URL", "http://localhost:6379"),
+            Map.entry("CHUNK_RELAY_DB_URL", "jdbc:mysql://localhost/x"),
+            Map.entry("CHUNK_RELAY_DELIVERY_POLL_MILLIS", "1"),
+            Map.entry("CHUNK_RELAY_MAX_QUEUED_FRAMES", "2"),
+            Map.entry("CHUNK_RELAY_REDIS_CHANNEL_PREFIX", "has space"));
     for (Map.Entry<String, String> setting : bad.entrySet()) {
       Map<String, String> settings = minimal();
       settings.put(setting.getKey(), setting.getValue());

@@ -81,6 +81,7 @@ class StandaloneTomcatIT {
     env.put("CHUNK_RELAY_DB_USER", db.user());
     env.put("CHUNK_RELAY_DB_PASSWORD", db.password());
     env.put("CHUNK_RELAY_REDIS_URL", TestServices.redisUrl());
+    env.put("CHUNK_RELAY_REDIS_CHANNEL_PREFIX", TestServices.channelPrefix());
     env.put("CHUNK_RELAY_NODE_ID", "standalone-tomcat");
     tomcat = builder.start();
     base = URI.create("http://127.0.0.1:" + port + "/chunk-relay/");

@@ -68,8 +68,13 @@ public final class TestServices {
     System.setProperty("CHUNK_RELAY_DB_USER", db.user());
     System.setProperty("CHUNK_RELAY_DB_PASSWORD", db.password());
     System.setProperty("CHUNK_RELAY_REDIS_URL", redisUrl());
+    System.setProperty("CHUNK_RELAY_REDIS_CHANNEL_PREFIX", channelPrefix());
     System.setProperty("CHUNK_RELAY_NODE_ID", "arquillian");
-    System.setProperty("CHUNK_RELAY_DELIVERY_POLL_MILLIS", "50");
+  }
+
+  /** A Redis channel prefix of this run's own, so runs sharing a Redis never hear each other. */
+  public static String channelPrefix() {
+    return "chunk-relay-" + database().schema() + ":";
   }
 
   private record Server(String jdbcUrl, String user, String password, String origin) {}

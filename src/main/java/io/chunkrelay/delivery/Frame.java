@@ -1,0 +1,22 @@
+package io.chunkrelay.delivery;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One WebSocket text frame to send: a chunk ({@code seq >= 1}) or the final {@code complete} frame,
+ * after which the connection closes.
+ *
+ * @param seq the chunk's seq, or the stream's last seq for the complete frame
+ * @param text the frame exactly as sent
+ * @param bytes UTF-8 size of {@code text}, which is what the outbound queue is bounded by
+ * @param last whether this is the complete frame
+ */
+public record Frame(long seq, String text, int bytes, boolean last) {
+  public static Frame chunk(long seq, String text) {
+    return new Frame(seq, text, text.getBytes(StandardCharsets.UTF_8).length, false);
+  }
+
+  public static Frame complete(long lastSeq, String text) {
+    return new Frame(lastSeq, text, text.getBytes(StandardCharsets.UTF_8).length, true);
+  }
+}

@@ -1,0 +1,15 @@
+package io.chunkrelay.delivery;
+
+import java.util.function.Consumer;
+
+/** Where a connection's frames go: a WebSocket session in production, a recorder in unit tests. */
+public interface FrameSink {
+  /**
+   * Sends one frame without blocking; {@code done} is called once with {@code null} when the frame
+   * was handed to the network, or with the failure.
+   */
+  void send(Frame frame, Consumer<Throwable> done);
+
+  /** Closes the connection with a WebSocket close code. */
+  void close(int code, String reason);
+}

@@ -1,0 +1,15 @@
+package io.chunkrelay.delivery;
+
+/**
+ * Receives a stream's live events from a {@link LiveFeed}. Called on the feed's own thread: an
+ * implementation must hand the work off and return at once.
+ */
+public interface LiveListener {
+  void onLive(LiveEvent event);
+
+  /** The feed lost its connection: live events may be missing until {@link #onFeedUp()}. */
+  void onFeedDown();
+
+  /** The feed is subscribed again; anything published meanwhile was not heard. */
+  void onFeedUp();
+}

@@ -1,0 +1,94 @@
+package io.chunkrelay.fanout;
+
+import io.chunkrelay.config.RelayConfig.RedisSettings;
+import io.chunkrelay.metrics.Metrics;
+import io.chunkrelay.store.CommitListener;
+import io.chunkrelay.store.StoredChunk;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPool;
+
+/**
+ * PUBLISHes committed chunks and completions to their stream's channel, after commit and never
+ * inside a transaction. A failed publish loses nothing (subscribers find the chunks in the log), so
+ * it is counted and logged, not retried here; after a failure, publishes are skipped for {@value
+ * #BACKOFF_MILLIS} ms so that appends do not each wait for Redis's timeout while it is down.
+ */
+public final class Publisher implements CommitListener, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
+  static final long BACKOFF_MILLIS = 1_000;
+  private static final long LOG_EVERY_MILLIS = 30_000;
+
+  private final JedisPool pool;
+  private final Channels channels;
+  private final AtomicLong skipUntilNanos = new AtomicLong(System.nanoTime());
+  private final AtomicLong lastLoggedNanos =
+      new AtomicLong(System.nanoTime() - ms(LOG_EVERY_MILLIS));
+  private final Metrics.Counter published;
+  private final Metrics.Counter failed;
+  private final Metrics.Counter skipped;
+
+  public Publisher(RedisSettings settings, String nodeId, Metrics metrics) {
+    RedisEndpoint endpoint = RedisEndpoint.of(settings, "chunk-relay-pub-" + nodeId);
+    GenericObjectPoolConfig<Jedis> poolConfig = new GenericObjectPoolConfig<>();
+    poolConfig.setMaxTotal(16);
+    poolConfig.setMaxIdle(16);
+    poolConfig.setJmxEnabled(false);
+    this.pool = new JedisPool(poolConfig, endpoint.address(), endpoint.clientConfig());
+    this.channels = new Channels(settings.channelPrefix());
+    this.published = metrics.counter("chunk_relay_publishes_total", "messages published to Redis");
+    this.failed =
+        metrics.counter("chunk_relay_publish_failures_total", "publishes Redis did not take");
+    this.skipped =
+        metrics.counter(
+            "chunk_relay_publishes_skipped_total", "publishes skipped while Redis was failing");
+  }
+
+  /** Publishes chunks just committed to {@code streamId}, in seq order. */
+  @Override
+  public void appended(String streamId, List<StoredChunk> chunks) {
+    publish(streamId, FanoutMessage.appended(streamId, chunks));
+  }
+
+  /** Publishes that {@code streamId} was completed at {@code lastSeq}. */
+  @Override
+  public void completed(String streamId, long lastSeq) {
+    publish(streamId, FanoutMessage.completed(streamId, lastSeq));
+  }
+
+  private void publish(String streamId, String message) {
+    if (System.nanoTime() - skipUntilNanos.get() < 0) {
+      skipped.increment();
+      return;
+    }
+    try (Jedis jedis = pool.getResource()) {
+      jedis.publish(channels.stream(streamId), message);
+      published.increment();
+    } catch (RuntimeException e) {
+      failed.increment();
+      skipUntilNanos.set(System.nanoTime() + ms(BACKOFF_MILLIS));
+      long now = System.nanoTime();
+      long last = lastLoggedNanos.get();
+      if (now - last >= ms(LOG_EVERY_MILLIS) && lastLoggedNanos.compareAndSet(last, now)) {
+        LOG.warn(
+            "publish to Redis failed for stream={} (delivery continues from the log): {}",
+            streamId,
+            e.toString());
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
+
+  private static long ms(long millis) {
+    return TimeUnit.MILLISECONDS.toNanos(millis);
+  }
+}

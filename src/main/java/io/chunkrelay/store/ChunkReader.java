@@ -1,0 +1,12 @@
+package io.chunkrelay.store;
+
+/** Reads a stream's committed chunks in seq order: the chunk log, or a fake in unit tests. */
+public interface ChunkReader {
+  /**
+   * Up to {@code limit} chunks with seq greater than {@code after}, in seq order, with the stream
+   * as of the same read.
+   *
+   * @throws ChunkLogException.StreamNotFound if the stream does not exist
+   */
+  ChunkPage chunksAfter(String streamId, long after, int limit);
+}

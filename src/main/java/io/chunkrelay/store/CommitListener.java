@@ -1,0 +1,25 @@
+package io.chunkrelay.store;
+
+import java.util.List;
+
+/**
+ * Told about changes to the chunk log after they committed (never inside the transaction), so that
+ * others may observe them: the fan-out to Redis. An implementation must not throw and must not
+ * block for long; what it fails to pass on, readers find in the log.
+ */
+public interface CommitListener {
+  CommitListener NONE =
+      new CommitListener() {
+        @Override
+        public void appended(String streamId, List<StoredChunk> chunks) {}
+
+        @Override
+        public void completed(String streamId, long lastSeq) {}
+      };
+
+  /** Chunks were committed to the stream, in seq order. */
+  void appended(String streamId, List<StoredChunk> chunks);
+
+  /** The stream was completed at {@code lastSeq}. */
+  void completed(String streamId, long lastSeq);
+}
