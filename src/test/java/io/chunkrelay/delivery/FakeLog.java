@@ -1,0 +1,64 @@
+package io.chunkrelay.delivery;
+
+import io.chunkrelay.store.ChunkLogException;
+import io.chunkrelay.store.ChunkPage;
+import io.chunkrelay.store.ChunkReader;
+import io.chunkrelay.store.StoredChunk;
+import io.chunkrelay.store.StreamInfo;
+import io.chunkrelay.store.StreamStatus;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** An in-memory chunk log for unit tests: same contract as the real one (gap-free, in order). */
+final class FakeLog implements ChunkReader {
+  private final Map<String, List<StoredChunk>> streams = new HashMap<>();
+  private final Map<String, Boolean> completed = new HashMap<>();
+  private volatile boolean failing;
+  private int reads;
+
+  synchronized StoredChunk append(String streamId, String content) {
+    List<StoredChunk> chunks = streams.computeIfAbsent(streamId, s -> new ArrayList<>());
+    StoredChunk chunk = new StoredChunk(chunks.size() + 1, "m", content, false, Instant.EPOCH);
+    chunks.add(chunk);
+    return chunk;
+  }
+
+  synchronized long complete(String streamId) {
+    completed.put(streamId, true);
+    return streams.getOrDefault(streamId, List.of()).size();
+  }
+
+  /** Makes every read fail until called with false (a database outage). */
+  void failing(boolean failing) {
+    this.failing = failing;
+  }
+
+  synchronized int reads() {
+    return reads;
+  }
+
+  @Override
+  public synchronized ChunkPage chunksAfter(String streamId, long after, int limit) {
+    reads++;
+    if (failing) {
+      throw new IllegalStateException("database unavailable (injected)");
+    }
+    List<StoredChunk> chunks = streams.get(streamId);
+    if (chunks == null) {
+      throw new ChunkLogException.StreamNotFound(streamId);
+    }
+    List<StoredChunk> page = chunks.stream().filter(c -> c.seq() > after).limit(limit).toList();
+    StreamInfo info =
+        new StreamInfo(
+            streamId,
+            chunks.size(),
+            completed.getOrDefault(streamId, false) ? StreamStatus.COMPLETED : StreamStatus.OPEN,
+            Instant.EPOCH,
+            Instant.EPOCH,
+            null);
+    return new ChunkPage(info, page);
+  }
+}

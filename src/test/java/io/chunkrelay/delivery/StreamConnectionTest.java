@@ -1,0 +1,316 @@
+package io.chunkrelay.delivery;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.chunkrelay.config.RelayConfig.DeliverySettings;
+import io.chunkrelay.metrics.Metrics;
+import io.chunkrelay.store.StoredChunk;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.function.BooleanSupplier;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The delivery algorithm against a hand-driven feed and an in-memory log: exact, ordered delivery
+ * whatever the interleaving of subscribe, read, publish, loss and back-pressure.
+ */
+class StreamConnectionTest {
+  private static final String STREAM = "s";
+  private static final Duration WAIT = Duration.ofSeconds(10);
+
+  private final FakeLog log = new FakeLog();
+  private final FakeFeed feed = new FakeFeed();
+  private final RecordingSink sink = new RecordingSink();
+  private final Metrics metrics = new Metrics();
+  private Delivery delivery;
+
+  private Delivery delivery(int maxQueuedFrames, DeliveryHooks hooks) {
+    delivery =
+        new Delivery(
+            log,
+            feed,
+            new DeliverySettings(20, 300, maxQueuedFrames, 1024 * 1024),
+            1000,
+            hooks,
+            metrics);
+    return delivery;
+  }
+
+  @AfterEach
+  void stop() {
+    if (delivery != null) {
+      delivery.close();
+    }
+  }
+
+  private StoredChunk appendAndPublish(String content) {
+    StoredChunk chunk = log.append(STREAM, content);
+    feed.publish(STREAM, chunk);
+    return chunk;
+  }
+
+  private void appendN(int n) {
+    for (int i = 0; i < n; i++) {
+      log.append(STREAM, "c");
+    }
+  }
+
+  @Test
+  void aChunkPublishedBetweenConfirmedSubscribeAndBackfillArrivesOnce() {
+    appendN(6);
+    DeliveryHooks racing =
+        new DeliveryHooks() {
+          @Override
+          public void subscribedBeforeBackfill(String streamId) {
+            appendAndPublish("7");
+          }
+        };
+    delivery(1000, racing).open("c1", STREAM, 0, sink);
+    await(() -> sink.seqs().size() == 7);
+    for (int i = 8; i <= 10; i++) {
+      appendAndPublish(Integer.toString(i));
+    }
+    await(() -> sink.seqs().size() >= 10);
+    assertEquals(range(1, 10), sink.seqs());
+  }
+
+  @Test
+  void aChunkPublishedBetweenBackfillAndMergeArrivesOnce() {
+    appendN(6);
+    DeliveryHooks racing =
+        new DeliveryHooks() {
+          private boolean done;
+
+          @Override
+          public void backfilledBeforeMerge(String streamId) {
+            if (!done) {
+              done = true;
+              appendAndPublish("7");
+            }
+          }
+        };
+    delivery(1000, racing).open("c1", STREAM, 0, sink);
+    await(() -> sink.seqs().size() >= 7);
+    for (int i = 8; i <= 10; i++) {
+      appendAndPublish(Integer.toString(i));
+    }
+    await(() -> sink.seqs().size() >= 10);
+    assertEquals(range(1, 10), sink.seqs());
+  }
+
+  @Test
+  void nothingIsSentBeforeTheSubscribeIsConfirmed() throws Exception {
+    appendN(3);
+    feed.holdConfirmations();
+    Delivery node = delivery(1000, DeliveryHooks.NONE);
+    StreamConnection connection = node.open("c1", STREAM, 0, sink);
+    await(() -> connection.state() == DeliveryState.SUBSCRIBING);
+    Thread.sleep(200);
+    assertEquals(List.of(), sink.seqs());
+    assertFalse(node.registry().isReady("c1"), "a connection waiting for Redis is not ready");
+    feed.confirm(STREAM);
+    await(() -> sink.seqs().size() == 3);
+    assertTrue(node.registry().isReady("c1"));
+  }
+
+  @Test
+  void aGapInTheLiveFeedIsReadFromTheLog() {
+    delivery(1000, DeliveryHooks.NONE).open("c1", STREAM, 0, sink);
+    appendAndPublish("1");
+    await(() -> sink.seqs().size() == 1);
+    log.append(STREAM, "2 (publish lost)");
+    appendAndPublish("3");
+    await(() -> sink.seqs().size() == 3);
+    assertEquals(range(1, 3), sink.seqs());
+  }
+
+  @Test
+  void liveDuplicatesAreDropped() {
+    StoredChunk first = log.append(STREAM, "1");
+    delivery(1000, DeliveryHooks.NONE).open("c1", STREAM, 0, sink);
+    await(() -> sink.seqs().size() == 1);
+    feed.publish(STREAM, first);
+    feed.publish(STREAM, first, appendAndPublish("2"));
+    await(() -> sink.seqs().size() >= 2);
+    appendAndPublish("3");
+    await(() -> sink.seqs().size() >= 3);
+    assertEquals(range(1, 3), sink.seqs());
+  }
+
+  @Test
+  void aLostLastPublishIsFoundWhenTheStreamGoesQuiet() {
+    delivery(1000, DeliveryHooks.NONE).open("c1", STREAM, 0, sink);
+    appendAndPublish("1");
+    log.append(STREAM, "2 (the last publish, lost)");
+    await(() -> sink.seqs().size() == 2);
+    assertEquals(range(1, 2), sink.seqs());
+    assertTrue(metrics.value("chunk_relay_idle_checks_total") >= 1);
+  }
+
+  @Test
+  void deliveryContinuesFromTheLogWhileTheFeedIsDownAndRepairsWhenItReturns() {
+    delivery(1000, DeliveryHooks.NONE).open("c1", STREAM, 0, sink);
+    appendAndPublish("1");
+    await(() -> sink.seqs().size() == 1);
+    feed.down();
+    for (int i = 2; i <= 5; i++) {
+      log.append(STREAM, "while down " + i);
+    }
+    await(() -> sink.seqs().size() == 5);
+    log.append(STREAM, "6, as Redis returns");
+    feed.upAgain();
+    appendAndPublish("7");
+    await(() -> sink.seqs().size() == 7);
+    assertEquals(range(1, 7), sink.seqs());
+  }
+
+  @Test
+  void aFullQueueLagsAndRereadsTheLogWithoutLosingAnything() {
+    StreamConnection connection = delivery(16, DeliveryHooks.NONE).open("c1", STREAM, 0, sink);
+    await(() -> connection.state() == DeliveryState.LIVE);
+    sink.stall();
+    for (int i = 1; i <= 200; i++) {
+      appendAndPublish(Integer.toString(i));
+    }
+    await(() -> connection.state() == DeliveryState.LAGGING);
+    assertTrue(metrics.value("chunk_relay_outbound_queue_frames_max") <= 16);
+    sink.resume();
+    await(
+        () -> {
+          sink.resume();
+          return sink.seqs().size() == 200;
+        });
+    assertEquals(range(1, 200), sink.seqs());
+    assertEquals(1, sink.maxConcurrentSends(), "one send in flight per connection");
+    assertTrue(metrics.value("chunk_relay_outbound_queue_frames_max") <= 16);
+    assertTrue(metrics.value("chunk_relay_lagging_total") >= 1);
+  }
+
+  @Test
+  void theCompleteFrameComesAfterEveryChunkAndClosesNormally() {
+    appendN(3);
+    delivery(1000, DeliveryHooks.NONE).open("c1", STREAM, 1, sink);
+    await(() -> sink.seqs().size() == 2);
+    log.append(STREAM, "4, published never");
+    long last = log.complete(STREAM);
+    feed.publishCompleted(STREAM, last);
+    await(() -> sink.closeCode() == 1000);
+    List<Frame> frames = sink.frames();
+    assertEquals(range(2, 4), sink.seqs());
+    assertTrue(frames.get(frames.size() - 1).last());
+    assertEquals(4, frames.get(frames.size() - 1).seq());
+    assertEquals(0, feed.listenerCount(STREAM), "a finished connection unsubscribes");
+  }
+
+  @Test
+  void aFailingLogReadIsRetried() {
+    appendN(2);
+    log.failing(true);
+    delivery(1000, DeliveryHooks.NONE).open("c1", STREAM, 0, sink);
+    await(() -> log.reads() >= 3);
+    assertEquals(List.of(), sink.seqs());
+    log.failing(false);
+    await(() -> sink.seqs().size() == 2);
+  }
+
+  @Test
+  void registryFailsClosed() {
+    Delivery node = delivery(1000, DeliveryHooks.NONE);
+    assertFalse(node.registry().isReady("nobody"), "an unknown connection is never ready");
+    StreamConnection connection = node.open("c1", STREAM, 0, sink);
+    await(() -> node.registry().isReady("c1"));
+    StreamConnection twin = new StreamConnection(node, "c1", STREAM, 0, new RecordingSink());
+    IllegalStateException duplicate =
+        assertThrows(IllegalStateException.class, () -> node.registry().register(twin));
+    assertTrue(duplicate.getMessage().contains("already registered"));
+    connection.closed();
+    await(() -> !node.registry().isReady("c1") && node.registry().size() == 0);
+    assertEquals(0, feed.listenerCount(STREAM));
+  }
+
+  @Test
+  void randomLossDuplicationOutagesAndStallsNeverLoseOrRepeatAChunk() {
+    for (long seed = 1; seed <= 5; seed++) {
+      Random random = new Random(seed);
+      FakeLog seedLog = new FakeLog();
+      FakeFeed seedFeed = new FakeFeed();
+      RecordingSink seedSink = new RecordingSink();
+      try (Delivery node =
+          new Delivery(
+              seedLog,
+              seedFeed,
+              new DeliverySettings(10, 100, 32, 1024 * 1024),
+              64,
+              DeliveryHooks.NONE,
+              new Metrics())) {
+        int total = 500;
+        int after = random.nextInt(5);
+        for (int i = 0; i < after + 3; i++) {
+          seedLog.append(STREAM, "early");
+        }
+        node.open("c", STREAM, after, seedSink);
+        StoredChunk previous = null;
+        for (int i = seedLog.chunksAfter(STREAM, 0, 10_000).chunks().size(); i < total; i++) {
+          StoredChunk chunk = seedLog.append(STREAM, "c" + i);
+          int dice = random.nextInt(100);
+          if (dice < 70) {
+            seedFeed.publish(STREAM, chunk);
+          } else if (dice < 80 && previous != null) {
+            seedFeed.publish(STREAM, previous, chunk);
+          } else if (dice < 82) {
+            seedFeed.down();
+          } else if (dice < 84) {
+            seedFeed.upAgain();
+          } else if (dice < 87) {
+            seedSink.stall();
+          } else if (dice < 92) {
+            seedSink.resume();
+          }
+          // else: this publish is lost
+          previous = chunk;
+          if (random.nextInt(10) == 0) {
+            sleep(random.nextInt(3));
+          }
+        }
+        seedFeed.upAgain();
+        seedSink.resume();
+        long expected = total - after;
+        await(
+            () -> {
+              seedSink.resume();
+              return seedSink.seqs().size() >= expected;
+            });
+        assertEquals(range(after + 1, total), seedSink.seqs(), "seed " + seed);
+      }
+    }
+  }
+
+  private static List<Long> range(long from, long to) {
+    return LongStream.rangeClosed(from, to).boxed().toList();
+  }
+
+  private static void await(BooleanSupplier condition) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not met within " + WAIT);
+      }
+      sleep(5);
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+}
