@@ -19,6 +19,15 @@ public final class Deployments {
 
   private Deployments() {}
 
+  /**
+   * The WAR with the test-only {@link PausingHooks} installed (the way only a test build can: a
+   * service file in the archive), their control servlet and the naive endpoint.
+   */
+  public static WebArchive warWithPausingHooks() {
+    return war(PausingHooks.class, HooksServlet.class, NaiveEndpoint.class)
+        .addAsServiceProvider(io.chunkrelay.delivery.DeliveryHooks.class, PausingHooks.class);
+  }
+
   /** The WAR, plus any test-only classes (extra endpoints) the caller adds. */
   public static WebArchive war(Class<?>... testOnlyClasses) {
     TestServices.configureInProcessNode();
