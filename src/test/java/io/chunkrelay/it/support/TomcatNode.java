@@ -1,0 +1,152 @@
+package io.chunkrelay.it.support;
+
+import io.chunkrelay.launch.LocalServices;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A Chunk Relay node as an operator runs it: the built {@code target/chunk-relay.war}, unchanged,
+ * in its own standalone Tomcat 11 process (the Maven Central distribution, a CATALINA_BASE of its
+ * own), configured only through environment variables, pointed at this run's PostgreSQL and Redis.
+ */
+public final class TomcatNode implements AutoCloseable {
+  private final String name;
+  private final Process process;
+  private final Path log;
+  private final URI base;
+
+  private TomcatNode(String name, Process process, Path log, URI base) {
+    this.name = name;
+    this.process = process;
+    this.log = log;
+    this.base = base;
+  }
+
+  /** Starts a node (without waiting for it); {@code env} adds or overrides settings. */
+  public static TomcatNode start(String name, Map<String, String> env) throws IOException {
+    Path home = Path.of(System.getProperty("chunkrelay.test.tomcat"));
+    Path war = Path.of(System.getProperty("chunkrelay.test.war"));
+    if (!Files.isDirectory(home) || !Files.isRegularFile(war)) {
+      throw new IllegalStateException(
+          "need the Tomcat distribution at "
+              + home
+              + " and the WAR at "
+              + war
+              + ": run mvn verify");
+    }
+    Path catalinaBase = Path.of("target", "tomcat-" + name).toAbsolutePath();
+    deleteRecursively(catalinaBase);
+    for (String dir : List.of("conf", "webapps", "logs", "temp", "work")) {
+      Files.createDirectories(catalinaBase.resolve(dir));
+    }
+    try (Stream<Path> conf = Files.list(home.resolve("conf"))) {
+      for (Path file : conf.filter(Files::isRegularFile).toList()) {
+        Files.copy(file, catalinaBase.resolve("conf").resolve(file.getFileName()));
+      }
+    }
+    int port = LocalServices.freePort();
+    Path serverXml = catalinaBase.resolve("conf/server.xml");
+    Files.writeString(
+        serverXml,
+        Files.readString(serverXml)
+            .replace("port=\"8005\"", "port=\"-1\"")
+            .replace("port=\"8080\"", "port=\"" + port + "\""));
+    Files.copy(
+        war, catalinaBase.resolve("webapps/chunk-relay.war"), StandardCopyOption.REPLACE_EXISTING);
+
+    TestServices.Database db = TestServices.database();
+    Path log = Path.of("target", "tomcat-" + name + ".log").toAbsolutePath();
+    ProcessBuilder builder =
+        new ProcessBuilder("sh", home.resolve("bin/catalina.sh").toString(), "run")
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    Map<String, String> environment = builder.environment();
+    environment.put("CATALINA_HOME", home.toAbsolutePath().toString());
+    environment.put("CATALINA_BASE", catalinaBase.toString());
+    environment.put("JAVA_HOME", System.getProperty("java.home"));
+    environment.put(
+        "CATALINA_OPTS", "-Xmx512m " + System.getProperty("chunkrelay.test.node.jvm.options", ""));
+    environment.put("CHUNK_RELAY_DB_URL", db.jdbcUrl());
+    environment.put("CHUNK_RELAY_DB_USER", db.user());
+    environment.put("CHUNK_RELAY_DB_PASSWORD", db.password());
+    environment.put("CHUNK_RELAY_REDIS_URL", TestServices.redisUrl());
+    environment.put("CHUNK_RELAY_REDIS_CHANNEL_PREFIX", TestServices.channelPrefix());
+    environment.put("CHUNK_RELAY_NODE_ID", name);
+    environment.putAll(env);
+    URI base = URI.create("http://127.0.0.1:" + port + "/chunk-relay/");
+    return new TomcatNode(name, builder.start(), log, base);
+  }
+
+  /** Waits until {@code /health} answers 200. */
+  public TomcatNode awaitHealthy(Duration timeout) throws InterruptedException {
+    Http http = new Http(base);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new AssertionError("node " + name + " exited during start-up:\n" + logTail());
+      }
+      try {
+        if (http.get("health").status() == 200) {
+          return this;
+        }
+      } catch (RuntimeException notYet) {
+        // connection refused while Tomcat starts
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("node " + name + " not healthy within " + timeout + ":\n" + logTail());
+  }
+
+  public URI base() {
+    return base;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** The process id of the node's JVM, for measuring its CPU time. */
+  public long pid() {
+    return process.pid();
+  }
+
+  /** The last lines of the node's console log. */
+  public String logTail() {
+    try {
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  /** Stops the node as an operator would (SIGTERM, then Tomcat's orderly shutdown). */
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(path);
+      }
+    }
+  }
+}
