@@ -18,6 +18,7 @@ import jakarta.servlet.ServletContextListener;
 import jakarta.servlet.annotation.WebListener;
 import jakarta.websocket.DeploymentException;
 import jakarta.websocket.server.ServerContainer;
+import java.lang.management.ManagementFactory;
 import java.sql.Driver;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -67,6 +68,13 @@ public final class ChunkRelayApp implements ServletContextListener {
 
   private void start(ServletContext context, RelayConfig config) {
     Metrics metrics = new Metrics();
+    if (ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      metrics.gauge(
+          "chunk_relay_process_cpu_millis",
+          "CPU time this node's JVM has used, milliseconds",
+          () -> os.getProcessCpuTime() / 1_000_000);
+    }
     Database database = remember(Database.open(config.database(), config.nodeId()));
     Publisher publisher = remember(new Publisher(config.redis(), config.nodeId(), metrics));
     ChunkLog log = ChunkLog.over(database.sessions(), Clock.systemUTC(), publisher);

@@ -15,7 +15,9 @@ import java.util.Optional;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.LifecycleState;
+import org.apache.catalina.Wrapper;
 import org.apache.catalina.core.StandardHost;
+import org.apache.catalina.servlets.DefaultServlet;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.catalina.valves.ErrorReportValve;
 
@@ -66,6 +68,7 @@ public final class Launcher {
     tomcat.setAddDefaultWebXmlToWebapp(false);
     quietErrorPages((StandardHost) tomcat.getHost());
     Context context = tomcat.addWebapp("", extractWar(dataDir).toString());
+    addDefaultServlet(context);
     tomcat.start();
     started.push(
         () -> {
@@ -162,6 +165,23 @@ public final class Launcher {
       }
     }
     return war;
+  }
+
+  /**
+   * The static-file servlet a full Tomcat's conf/web.xml provides (left out here because that file
+   * also brings a JSP servlet this Tomcat lacks). Without it nothing is mapped to "/", so neither
+   * the landing page nor Tyrus's WebSocket filter, which needs a mapped request, would ever run.
+   */
+  private static void addDefaultServlet(Context context) {
+    Wrapper servlet = context.createWrapper();
+    servlet.setName("default");
+    servlet.setServletClass(DefaultServlet.class.getName());
+    servlet.addInitParameter("listings", "false");
+    servlet.setLoadOnStartup(1);
+    context.addChild(servlet);
+    context.addServletMappingDecoded("/", "default");
+    context.addWelcomeFile("index.html");
+    Tomcat.addDefaultMimeTypeMappings(context);
   }
 
   /** Error pages without stack traces or server versions. */

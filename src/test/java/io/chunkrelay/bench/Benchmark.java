@@ -1,0 +1,274 @@
+package io.chunkrelay.bench;
+
+import io.chunkrelay.it.support.Http;
+import io.chunkrelay.it.support.ResumingClient;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Load against running Chunk Relay nodes, printing what was delivered and how fast: loss,
+ * duplicates and reorders per client, end-to-end latency percentiles (HdrHistogram, append request
+ * sent to chunk received), chunks per second, and the nodes' CPU time from their /metrics.
+ *
+ * <pre>
+ * mvn -B -q test-compile exec:java@bench -Dbench.args="--mode storm --nodes http://localhost:8080/"
+ * </pre>
+ *
+ * Modes: {@code storm} (streams appended at LLM-like pace, two clients a stream dropping at random
+ * and resuming on a random node), {@code throughput} (streams each with one append in flight, one
+ * steady client each), {@code all}. Options: {@code --streams N --chunks N --seconds N --batch N
+ * --drop-millis N --seed N}. Targets loopback nodes only; every loop is bounded.
+ */
+public final class Benchmark {
+  private final List<URI> nodes;
+  private final Map<String, String> options;
+
+  private Benchmark(List<URI> nodes, Map<String, String> options) {
+    this.nodes = nodes;
+    this.options = options;
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = new LinkedHashMap<>();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+    }
+    List<URI> nodes = new ArrayList<>();
+    for (String node : options.getOrDefault("nodes", "http://localhost:8080/").split(",")) {
+      URI uri = URI.create(node.endsWith("/") ? node : node + "/");
+      String host = uri.getHost();
+      if (!host.equals("localhost") && !host.startsWith("127.") && !host.equals("[::1]")) {
+        throw new IllegalArgumentException(
+            "the benchmark only targets loopback nodes, not " + host);
+      }
+      nodes.add(uri);
+    }
+    Benchmark benchmark = new Benchmark(nodes, options);
+    String mode = options.getOrDefault("mode", "all");
+    boolean clean = true;
+    if (mode.equals("storm") || mode.equals("all")) {
+      clean &= benchmark.storm();
+    }
+    if (mode.equals("throughput") || mode.equals("all")) {
+      clean &= benchmark.throughput();
+    }
+    System.exit(clean ? 0 : 1);
+  }
+
+  private int option(String name, int defaultValue) {
+    return Integer.parseInt(options.getOrDefault(name, Integer.toString(defaultValue)));
+  }
+
+  /** Streams at LLM pace; clients drop and resume on random nodes. */
+  private boolean storm() throws Exception {
+    int streams = option("streams", 20);
+    int chunks = option("chunks", 200);
+    int dropMillis = option("drop-millis", 400);
+    long seed = option("seed", 1);
+    System.out.printf(
+        "storm: %d streams x %d chunks at ~50/s each, 2 clients a stream dropping every ~%d ms,"
+            + " nodes %s%n",
+        streams, chunks, dropMillis, nodes);
+    return run(streams, chunks, 2, dropMillis, seed, true, 1);
+  }
+
+  /** Streams with one append in flight each, appended as fast as the nodes take them. */
+  private boolean throughput() throws Exception {
+    int streams = option("streams", 10);
+    int seconds = option("seconds", 20);
+    int batch = option("batch", 1);
+    System.out.printf(
+        "throughput: %d streams, one append of %d chunk(s) in flight each, %d s, one client a"
+            + " stream, nodes %s%n",
+        streams, batch, seconds, nodes);
+    return run(streams, -seconds, 1, 0, option("seed", 1), false, batch);
+  }
+
+  /**
+   * Runs producers and clients; {@code chunks < 0} means "for -chunks seconds". Returns whether
+   * delivery was exact.
+   */
+  private boolean run(
+      int streams,
+      int chunks,
+      int clientsPerStream,
+      int dropMillis,
+      long seed,
+      boolean paced,
+      int batch)
+      throws Exception {
+    List<Http> https = nodes.stream().map(Http::new).toList();
+    HttpClient webSockets = HttpClient.newHttpClient();
+    ConcurrentHistogram latency = new ConcurrentHistogram(3);
+    Map<URI, Long> cpuBefore = cpuMillis(https);
+    String run = "bench-" + System.currentTimeMillis();
+    ExecutorService pool = Executors.newCachedThreadPool();
+    AtomicLong appended = new AtomicLong();
+    long[] lastSeq = new long[streams];
+    List<ResumingClient> clients = new ArrayList<>();
+    List<Future<Boolean>> clientRuns = new ArrayList<>();
+    List<Future<?>> producers = new ArrayList<>();
+    long start = System.nanoTime();
+    try {
+      for (int s = 0; s < streams; s++) {
+        String stream = run + "-" + s;
+        for (int c = 0; c < clientsPerStream; c++) {
+          ResumingClient client =
+              new ResumingClient(
+                  webSockets,
+                  nodes,
+                  stream,
+                  seed * 7919 + s * 31 + c,
+                  dropMillis,
+                  latency::recordValue);
+          clients.add(client);
+          clientRuns.add(pool.submit(() -> client.run(Duration.ofMinutes(10))));
+        }
+        int index = s;
+        Random random = new Random(seed * 104_729 + s);
+        producers.add(
+            pool.submit(
+                () -> {
+                  lastSeq[index] = produce(https, stream, random, chunks, paced, batch, appended);
+                  return null;
+                }));
+      }
+      for (Future<?> producer : producers) {
+        producer.get(15, TimeUnit.MINUTES);
+      }
+      long appendedNanos = System.nanoTime() - start;
+      boolean exact = true;
+      long delivered = 0;
+      long loss = 0;
+      long duplicates = 0;
+      long reorders = 0;
+      for (int i = 0; i < clients.size(); i++) {
+        ResumingClient client = clients.get(i);
+        boolean completed = clientRuns.get(i).get(15, TimeUnit.MINUTES);
+        long expected = lastSeq[i / clientsPerStream];
+        List<Long> seqs = client.seqs();
+        Set<Long> seen = new HashSet<>();
+        long previous = 0;
+        for (long seq : seqs) {
+          if (!seen.add(seq)) {
+            duplicates++;
+          } else if (seq < previous) {
+            reorders++;
+          }
+          previous = Math.max(previous, seq);
+        }
+        for (long seq = 1; seq <= expected; seq++) {
+          if (!seen.contains(seq)) {
+            loss++;
+          }
+        }
+        delivered += seqs.size();
+        exact &= completed && seqs.size() == expected;
+      }
+      long totalNanos = System.nanoTime() - start;
+      Map<URI, Long> cpuAfter = cpuMillis(https);
+      int connections = clients.stream().mapToInt(ResumingClient::connections).sum();
+      System.out.printf(
+          "  delivered %d chunks to %d clients over %d connections: loss %d, duplicates %d,"
+              + " reorders %d%n",
+          delivered, clients.size(), connections, loss, duplicates, reorders);
+      print("  end-to-end latency", latency);
+      System.out.printf(
+          "  appended %.0f chunks/s, delivered %.0f chunks/s (%.1f s)%n",
+          appended.get() / (appendedNanos / 1e9), delivered / (totalNanos / 1e9), totalNanos / 1e9);
+      for (URI node : nodes) {
+        long used = cpuAfter.get(node) - cpuBefore.get(node);
+        System.out.printf(
+            "  server CPU %s: %.1f s (%.2f ms per 1000 chunks delivered)%n",
+            node, used / 1e3, delivered == 0 ? 0.0 : used * 1000.0 / delivered);
+      }
+      boolean clean = exact && loss == 0 && duplicates == 0 && reorders == 0;
+      System.out.println(clean ? "  result: exact" : "  result: NOT EXACT");
+      return clean;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Appends, returns the stream's last seq, then completes the stream. */
+  private static long produce(
+      List<Http> https,
+      String stream,
+      Random random,
+      int chunks,
+      boolean paced,
+      int batch,
+      AtomicLong appended)
+      throws InterruptedException {
+    long deadline = chunks < 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(-chunks) : 0;
+    long last = 0;
+    for (int i = 0; chunks < 0 ? System.nanoTime() < deadline : i < chunks; i += batch) {
+      if (paced) {
+        Thread.sleep(5 + random.nextInt(30));
+      }
+      Http http = https.get(random.nextInt(https.size()));
+      String body;
+      if (batch == 1) {
+        body = Http.chunk("m", "t=" + System.nanoTime());
+      } else {
+        StringBuilder array = new StringBuilder("[");
+        for (int b = 0; b < batch; b++) {
+          array.append(b == 0 ? "" : ",").append(Http.chunk("m", "t=" + System.nanoTime()));
+        }
+        body = array.append(']').toString();
+      }
+      Http.Response response = http.postJson("api/streams/" + stream + "/chunks", body);
+      if (response.status() != 201) {
+        throw new IllegalStateException("append failed: " + response.body());
+      }
+      last =
+          batch == 1
+              ? response.json().get("seq").asLong()
+              : response.json().get("lastSeq").asLong();
+      appended.addAndGet(batch);
+    }
+    https.get(0).postJson("api/streams/" + stream + "/complete", "");
+    return last;
+  }
+
+  private static Map<URI, Long> cpuMillis(List<Http> https) {
+    Map<URI, Long> cpu = new LinkedHashMap<>();
+    for (Http http : https) {
+      String metrics = http.get("metrics").body();
+      long millis = -1;
+      for (String line : metrics.split("\n")) {
+        if (line.startsWith("chunk_relay_process_cpu_millis ")) {
+          millis = Long.parseLong(line.substring(line.indexOf(' ') + 1).trim());
+        }
+      }
+      cpu.put(http.base(), millis);
+    }
+    return cpu;
+  }
+
+  private static void print(String label, Histogram histogram) {
+    System.out.printf(
+        "%s: p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (%d samples)%n",
+        label,
+        histogram.getValueAtPercentile(50) / 1e6,
+        histogram.getValueAtPercentile(99) / 1e6,
+        histogram.getValueAtPercentile(99.9) / 1e6,
+        histogram.getMaxValue() / 1e6,
+        histogram.getTotalCount());
+  }
+}
