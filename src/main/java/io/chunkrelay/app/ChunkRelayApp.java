@@ -77,7 +77,7 @@ public final class ChunkRelayApp implements ServletContextListener {
     }
     Database database = remember(Database.open(config.database(), config.nodeId()));
     Publisher publisher = remember(new Publisher(config.redis(), config.nodeId(), metrics));
-    ChunkLog log = ChunkLog.over(database.sessions(), Clock.systemUTC(), publisher);
+    ChunkLog log = ChunkLog.over(database, Clock.systemUTC(), publisher);
 
     ScheduledExecutorService timer =
         Executors.newSingleThreadScheduledExecutor(

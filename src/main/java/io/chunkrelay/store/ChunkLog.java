@@ -4,13 +4,11 @@ import jakarta.persistence.LockModeType;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import org.hibernate.Session;
 import org.hibernate.SessionFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,35 +17,37 @@ import org.slf4j.LoggerFactory;
  * The append-only chunk log of every stream.
  *
  * <p>An append is one transaction: make sure the stream's row exists, lock it, take {@code head_seq
- * + 1 .. head_seq + n} as the new seqs, insert the chunks, move the head, commit. The row lock
- * serialises appends to one stream (so commit order is seq order and a rolled-back append leaves no
- * hole), while appends to different streams lock different rows and never wait for each other.
- * Idempotency keys are checked and stored under the same lock, so racing retries of one request see
- * each other's outcome.
+ * + 1 .. head_seq + n} as the new seqs, insert the chunks, move the head, commit (in plain JDBC,
+ * see {@link AppendTransaction}; completing and reading a stream go through Hibernate's mapping).
+ * The row lock serialises appends to one stream (so commit order is seq order and a rolled-back
+ * append leaves no hole), while appends to different streams lock different rows and never wait for
+ * each other. Idempotency keys are checked and stored under the same lock, so racing retries of one
+ * request see each other's outcome.
  */
 public final class ChunkLog implements ChunkReader {
   private static final Logger LOG = LoggerFactory.getLogger(ChunkLog.class);
 
   private final SessionFactory sessions;
+  private final AppendTransaction appends;
+  private final ChunkQuery reads;
   private final Clock clock;
   private final CommitListener afterCommit;
 
-  private ChunkLog(SessionFactory sessions, Clock clock, CommitListener afterCommit) {
-    this.sessions = sessions;
+  private ChunkLog(Database database, Clock clock, CommitListener afterCommit) {
+    this.sessions = database.sessions();
+    this.appends = new AppendTransaction(database.dataSource());
+    this.reads = new ChunkQuery(database.dataSource());
     this.clock = clock;
     this.afterCommit = afterCommit;
   }
 
   /**
-   * The log over {@code sessions}; {@code afterCommit} hears of every append and completion once it
+   * The log in {@code database}; {@code afterCommit} hears of every append and completion once it
    * committed.
    */
-  public static ChunkLog over(SessionFactory sessions, Clock clock, CommitListener afterCommit) {
-    return new ChunkLog(sessions, clock, afterCommit);
+  public static ChunkLog over(Database database, Clock clock, CommitListener afterCommit) {
+    return new ChunkLog(database, clock, afterCommit);
   }
-
-  /** What one append transaction produced: its outcome and, unless replayed, the stored chunks. */
-  private record Committed(Appended appended, List<StoredChunk> stored) {}
 
   /**
    * Appends {@code chunks} (at least one) to the stream, creating it if it does not exist, and
@@ -64,61 +64,13 @@ public final class ChunkLog implements ChunkReader {
       throw new IllegalArgumentException("an append needs at least one chunk");
     }
     byte[] fingerprint = fingerprint(chunks, batch);
-    Committed committed =
-        sessions.fromTransaction(
-            session -> {
-              Instant now = clock.instant();
-              StreamRow stream = lockOrCreate(session, streamId, now);
-              if (idempotencyKey.isPresent()) {
-                IdempotencyRow earlier =
-                    session.find(
-                        IdempotencyRow.class,
-                        new IdempotencyRow.Key(streamId, idempotencyKey.get()));
-                if (earlier != null) {
-                  if (!Arrays.equals(earlier.requestSha256, fingerprint)) {
-                    throw new ChunkLogException.IdempotencyKeyReused(
-                        streamId, idempotencyKey.get());
-                  }
-                  return new Committed(
-                      new Appended(
-                          streamId, earlier.firstSeq, earlier.lastSeq, earlier.batch, true),
-                      List.of());
-                }
-              }
-              if (stream.status == StreamStatus.COMPLETED) {
-                throw new ChunkLogException.StreamCompleted(streamId, stream.headSeq);
-              }
-              long firstSeq = stream.headSeq + 1;
-              long seq = firstSeq;
-              List<StoredChunk> stored = new ArrayList<>(chunks.size());
-              for (NewChunk chunk : chunks) {
-                ChunkRow row = new ChunkRow();
-                row.streamId = streamId;
-                row.seq = seq++;
-                row.messageId = chunk.messageId();
-                row.content = chunk.content();
-                row.finalChunk = chunk.isFinal();
-                row.createdAt = now;
-                session.persist(row);
-                stored.add(row.toStored());
-              }
-              long lastSeq = seq - 1;
-              stream.headSeq = lastSeq;
-              stream.updatedAt = now;
-              idempotencyKey.ifPresent(
-                  key -> {
-                    IdempotencyRow record = new IdempotencyRow();
-                    record.streamId = streamId;
-                    record.idempotencyKey = key;
-                    record.requestSha256 = fingerprint;
-                    record.firstSeq = firstSeq;
-                    record.lastSeq = lastSeq;
-                    record.batch = batch;
-                    record.createdAt = now;
-                    session.persist(record);
-                  });
-              return new Committed(new Appended(streamId, firstSeq, lastSeq, batch, false), stored);
-            });
+    AppendTransaction.Result committed;
+    try {
+      committed =
+          appends.run(streamId, chunks, batch, idempotencyKey, fingerprint, clock.instant());
+    } catch (SQLException e) {
+      throw new StoreException("append to stream " + streamId + " failed", e);
+    }
     if (!committed.appended().replayed()) {
       tell(() -> afterCommit.appended(streamId, committed.stored()));
     }
@@ -176,45 +128,11 @@ public final class ChunkLog implements ChunkReader {
    */
   @Override
   public ChunkPage chunksAfter(String streamId, long after, int limit) {
-    return sessions.fromTransaction(
-        session -> {
-          StreamRow stream = session.find(StreamRow.class, streamId);
-          if (stream == null) {
-            throw new ChunkLogException.StreamNotFound(streamId);
-          }
-          // Only committed chunks up to the head read in this transaction: a consistent prefix.
-          List<StoredChunk> chunks =
-              session
-                  .createSelectionQuery(
-                      "from ChunkRow where streamId = :streamId and seq > :after and seq <= :head"
-                          + " order by seq",
-                      ChunkRow.class)
-                  .setParameter("streamId", streamId)
-                  .setParameter("after", after)
-                  .setParameter("head", stream.headSeq)
-                  .setMaxResults(limit)
-                  .getResultList()
-                  .stream()
-                  .map(ChunkRow::toStored)
-                  .toList();
-          return new ChunkPage(stream.toInfo(), chunks);
-        });
-  }
-
-  private static StreamRow lockOrCreate(Session session, String streamId, Instant now) {
-    StreamRow stream = session.find(StreamRow.class, streamId, LockModeType.PESSIMISTIC_WRITE);
-    if (stream != null) {
-      return stream;
+    try {
+      return reads.chunksAfter(streamId, after, limit);
+    } catch (SQLException e) {
+      throw new StoreException("reading stream " + streamId + " after seq " + after + " failed", e);
     }
-    // Two first appends may race: ON CONFLICT lets exactly one insert win, then both lock that row.
-    session
-        .createNativeMutationQuery(
-            "insert into streams (stream_id, head_seq, published_seq, status, created_at, updated_at)"
-                + " values (:streamId, 0, 0, 'open', :now, :now) on conflict (stream_id) do nothing")
-        .setParameter("streamId", streamId)
-        .setParameter("now", now)
-        .executeUpdate();
-    return session.find(StreamRow.class, streamId, LockModeType.PESSIMISTIC_WRITE);
   }
 
   /** SHA-256 over a length-prefixed rendering of the request, so retries compare exactly. */

@@ -8,7 +8,11 @@ import jakarta.persistence.Table;
 import java.io.Serializable;
 import java.time.Instant;
 
-/** A row of {@code chunks}: written once by an append, never updated. */
+/**
+ * A row of {@code chunks}: written once by an append, never updated. Appends and reads use plain
+ * JDBC on the hot path ({@link AppendTransaction}, {@link ChunkQuery}); this mapping is what
+ * Hibernate validates the table against at start-up.
+ */
 @Entity
 @Table(name = "chunks")
 @IdClass(ChunkRow.Key.class)
@@ -32,10 +36,6 @@ class ChunkRow {
 
   @Column(name = "created_at", nullable = false)
   Instant createdAt;
-
-  StoredChunk toStored() {
-    return new StoredChunk(seq, messageId, content, finalChunk, createdAt);
-  }
 
   /** Primary key of a chunk. */
   record Key(String streamId, long seq) implements Serializable {}

@@ -8,7 +8,11 @@ import jakarta.persistence.Table;
 import java.io.Serializable;
 import java.time.Instant;
 
-/** A row of {@code idempotency_keys}: the outcome of an append made with an Idempotency-Key. */
+/**
+ * A row of {@code idempotency_keys}: the outcome of an append made with an Idempotency-Key. Written
+ * and read by {@link AppendTransaction}; this mapping is what Hibernate validates the table
+ * against.
+ */
 @Entity
 @Table(name = "idempotency_keys")
 @IdClass(IdempotencyRow.Key.class)

@@ -145,8 +145,10 @@ class StreamConnectionTest {
 
   @Test
   void aLostLastPublishIsFoundWhenTheStreamGoesQuiet() {
-    delivery(1000, DeliveryHooks.NONE).open("c1", STREAM, 0, sink);
+    StreamConnection connection = delivery(1000, DeliveryHooks.NONE).open("c1", STREAM, 0, sink);
+    await(() -> connection.state() == DeliveryState.LIVE);
     appendAndPublish("1");
+    await(() -> sink.seqs().size() == 1);
     log.append(STREAM, "2 (the last publish, lost)");
     await(() -> sink.seqs().size() == 2);
     assertEquals(range(1, 2), sink.seqs());

@@ -1,0 +1,82 @@
+package io.chunkrelay.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * The read every connection's backfill makes, in plain JDBC: the stream's row, then its chunks
+ * after a seq up to the head read first. Two statements without a shared snapshot are still
+ * consistent, because every chunk up to a head that was read had committed before that head did.
+ */
+final class ChunkQuery {
+  private final DataSource dataSource;
+
+  ChunkQuery(DataSource dataSource) {
+    this.dataSource = dataSource;
+  }
+
+  ChunkPage chunksAfter(String streamId, long after, int limit) throws SQLException {
+    try (Connection connection = dataSource.getConnection()) {
+      StreamInfo stream = stream(connection, streamId);
+      if (stream == null) {
+        throw new ChunkLogException.StreamNotFound(streamId);
+      }
+      List<StoredChunk> chunks = new ArrayList<>();
+      if (after < stream.headSeq()) {
+        try (PreparedStatement select =
+            connection.prepareStatement(
+                "select seq, message_id, content, final, created_at from chunks"
+                    + " where stream_id = ? and seq > ? and seq <= ? order by seq limit ?")) {
+          select.setString(1, streamId);
+          select.setLong(2, after);
+          select.setLong(3, stream.headSeq());
+          select.setInt(4, limit);
+          try (ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+              chunks.add(
+                  new StoredChunk(
+                      rows.getLong(1),
+                      rows.getString(2),
+                      rows.getString(3),
+                      rows.getBoolean(4),
+                      rows.getTimestamp(5).toInstant()));
+            }
+          }
+        }
+      }
+      return new ChunkPage(stream, chunks);
+    }
+  }
+
+  private static StreamInfo stream(Connection connection, String streamId) throws SQLException {
+    try (PreparedStatement select =
+        connection.prepareStatement(
+            "select head_seq, status, created_at, updated_at, completed_at from streams"
+                + " where stream_id = ?")) {
+      select.setString(1, streamId);
+      try (ResultSet row = select.executeQuery()) {
+        if (!row.next()) {
+          return null;
+        }
+        return new StreamInfo(
+            streamId,
+            row.getLong(1),
+            StreamStatus.fromWireName(row.getString(2)),
+            row.getTimestamp(3).toInstant(),
+            row.getTimestamp(4).toInstant(),
+            instant(row.getTimestamp(5)));
+      }
+    }
+  }
+
+  private static Instant instant(Timestamp timestamp) {
+    return timestamp == null ? null : timestamp.toInstant();
+  }
+}
