@@ -80,7 +80,7 @@ final class AppendTransaction {
   /** Locks the stream's row, moves its head by {@code count}; returns the new head. */
   private static long reserve(Connection connection, String streamId, int count, Instant now)
       throws SQLException {
-    for (int attempt = 0; attempt < 2; attempt++) {
+    for (int attempt = 0; attempt < 3; attempt++) {
       try (PreparedStatement update =
           connection.prepareStatement(
               "update streams set head_seq = head_seq + ?, updated_at = ?"
@@ -96,11 +96,15 @@ final class AppendTransaction {
       }
       try (PreparedStatement existing =
           connection.prepareStatement(
-              "select head_seq from streams where stream_id = ? for no key update")) {
+              "select head_seq, status from streams where stream_id = ? for no key update")) {
         existing.setString(1, streamId);
         try (ResultSet row = existing.executeQuery()) {
           if (row.next()) {
-            throw new ChunkLogException.StreamCompleted(streamId, row.getLong(1));
+            if (StreamStatus.fromWireName(row.getString(2)) == StreamStatus.COMPLETED) {
+              throw new ChunkLogException.StreamCompleted(streamId, row.getLong(1));
+            }
+            // Created by a concurrent first append after our UPDATE looked: update it now.
+            continue;
           }
         }
       }

@@ -96,6 +96,41 @@ class AppendIT {
   }
 
   @Test
+  void racingFirstAppendsCreateTheStreamOnceAndAllSucceed() throws Exception {
+    Http http = new Http(base);
+    int racers = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(racers);
+    try {
+      for (int round = 0; round < 25; round++) {
+        String stream = newStream("first-race");
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        List<Future<Http.Response>> answers = new ArrayList<>();
+        for (int r = 0; r < racers; r++) {
+          String content = "racer " + r;
+          answers.add(
+              pool.submit(
+                  () -> {
+                    start.await();
+                    return http.postJson(
+                        "api/streams/" + stream + "/chunks", Http.chunk("m", content));
+                  }));
+        }
+        start.countDown();
+        java.util.Set<Long> seqs = new java.util.TreeSet<>();
+        for (Future<Http.Response> answer : answers) {
+          Http.Response response = answer.get(30, TimeUnit.SECONDS);
+          assertEquals(201, response.status(), response.body());
+          seqs.add(response.json().get("seq").asLong());
+        }
+        assertEquals(java.util.Set.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L), seqs);
+        assertEquals(racers, ChunkTable.count("chunks", stream));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void aRolledBackAppendAndARejectedBatchLeaveNoHole() {
     ChunkTable.execute(
         "create or replace function inject_rollback() returns trigger language plpgsql as $$"

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chunkrelay.it.support.BurstEndpoint;
 import io.chunkrelay.it.support.Deployments;
 import io.chunkrelay.it.support.Http;
+import io.chunkrelay.it.support.TestServices;
 import io.chunkrelay.it.support.WsClient;
 import java.net.URI;
 import java.net.URL;
@@ -20,6 +21,7 @@ import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import redis.clients.jedis.Jedis;
 
 /**
  * Server-to-client WebSocket messages through Tyrus on Tomcat, with Chunk Relay's
@@ -71,6 +73,36 @@ class WebSocketIT {
       new Http(base).postJson("api/streams/" + stream + "/chunks", Http.chunk("m", "first"));
       assertChunk(client.next(WAIT), 1, "first");
     }
+  }
+
+  @Test
+  void aNodeSubscribesEachStreamOnceWhateverItsConnectionsAndLetsGoAfterTheLast() throws Exception {
+    String stream = "ws-refcount-" + UUID.randomUUID();
+    String channel = TestServices.channelPrefix() + "stream:" + stream;
+    new Http(base).postJson("api/streams/" + stream + "/chunks", Http.chunk("m", "one"));
+    try (Jedis redis = new Jedis(URI.create(TestServices.redisUrl()))) {
+      WsClient first = WsClient.connect(uri("ws/streams/" + stream));
+      WsClient second = WsClient.connect(uri("ws/streams/" + stream));
+      WsClient third = WsClient.connect(uri("ws/streams/" + stream));
+      for (WsClient client : List.of(first, second, third)) {
+        assertChunk(client.next(WAIT), 1, "one");
+      }
+      assertEquals(1L, subscribers(redis, channel), "one SUBSCRIBE for three connections");
+      first.close();
+      second.close();
+      Thread.sleep(300);
+      assertEquals(1L, subscribers(redis, channel), "still one connection left");
+      third.close();
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (subscribers(redis, channel) != 0 && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertEquals(0L, subscribers(redis, channel), "unsubscribed after the last connection");
+    }
+  }
+
+  private static long subscribers(Jedis redis, String channel) {
+    return redis.pubsubNumSub(channel).getOrDefault(channel, 0L);
   }
 
   @Test

@@ -78,7 +78,7 @@ final class TyrusServletWriter extends Writer implements WriteListener {
   public void write(ByteBuffer frame, CompletionHandler<ByteBuffer> handler) {
     synchronized (lock) {
       if (closed || closeRequested || failure != null) {
-        fail(handler, frame, failure != null ? failure : new IOException("connection is closing"));
+        fail(handler, failure != null ? failure : new IOException("connection is closing"));
       } else {
         queue.add(new QueuedFrame(frame, handler));
         if (out == null) {
@@ -194,7 +194,7 @@ final class TyrusServletWriter extends Writer implements WriteListener {
     }
     QueuedFrame frame;
     while ((frame = queue.poll()) != null) {
-      fail(frame.handler(), frame.frame(), cause);
+      fail(frame.handler(), cause);
     }
     if (closed) {
       return false;
@@ -228,7 +228,7 @@ final class TyrusServletWriter extends Writer implements WriteListener {
     }
   }
 
-  private void fail(CompletionHandler<ByteBuffer> handler, ByteBuffer frame, Throwable cause) {
+  private void fail(CompletionHandler<ByteBuffer> handler, Throwable cause) {
     if (handler != null) {
       callbacks.add(() -> handler.failed(cause));
     }
