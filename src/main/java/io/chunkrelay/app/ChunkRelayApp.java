@@ -9,6 +9,9 @@ import io.chunkrelay.delivery.DeliveryHooks;
 import io.chunkrelay.fanout.Publisher;
 import io.chunkrelay.fanout.RedisFeed;
 import io.chunkrelay.metrics.Metrics;
+import io.chunkrelay.outbox.OutboxPublisher;
+import io.chunkrelay.outbox.OutboxRelay;
+import io.chunkrelay.outbox.Watermarks;
 import io.chunkrelay.store.ChunkLog;
 import io.chunkrelay.store.Database;
 import io.chunkrelay.ws.StreamEndpoint;
@@ -77,7 +80,9 @@ public final class ChunkRelayApp implements ServletContextListener {
     }
     Database database = remember(Database.open(config.database(), config.nodeId()));
     Publisher publisher = remember(new Publisher(config.redis(), config.nodeId(), metrics));
-    ChunkLog log = ChunkLog.over(database, Clock.systemUTC(), publisher);
+    Watermarks watermarks = new Watermarks(database.dataSource());
+    ChunkLog log =
+        ChunkLog.over(database, Clock.systemUTC(), new OutboxPublisher(publisher, watermarks));
 
     ScheduledExecutorService timer =
         Executors.newSingleThreadScheduledExecutor(
@@ -89,6 +94,28 @@ public final class ChunkRelayApp implements ServletContextListener {
     remember(timer::shutdownNow);
     RedisFeed feed = remember(new RedisFeed(config.redis(), config.nodeId(), timer, metrics));
     feed.start();
+
+    ScheduledExecutorService outboxTimer =
+        Executors.newSingleThreadScheduledExecutor(
+            runnable -> {
+              Thread thread = new Thread(runnable, "chunk-relay-outbox");
+              thread.setDaemon(true);
+              return thread;
+            });
+    remember(outboxTimer::shutdownNow);
+    OutboxRelay relay =
+        remember(
+            new OutboxRelay(
+                database.dataSource(),
+                log,
+                publisher,
+                watermarks,
+                Clock.systemUTC(),
+                config.outboxRelayAfterMillis(),
+                outboxTimer,
+                config.nodeId(),
+                metrics));
+    relay.start();
 
     DeliveryHooks hooks = DeliveryHooks.load(ChunkRelayApp.class.getClassLoader());
     if (hooks != DeliveryHooks.NONE) {

@@ -18,6 +18,8 @@ import java.util.Optional;
  * @param redis how to reach Redis and name its channels
  * @param limits sizes the API enforces
  * @param delivery timing and bounds of WebSocket delivery
+ * @param outboxRelayAfterMillis how long committed chunks may stay unpublished before the outbox
+ *     relay publishes them ({@code CHUNK_RELAY_OUTBOX_RELAY_AFTER_MILLIS})
  */
 public record RelayConfig(
     int httpPort,
@@ -25,7 +27,8 @@ public record RelayConfig(
     DatabaseSettings database,
     RedisSettings redis,
     Limits limits,
-    DeliverySettings delivery) {
+    DeliverySettings delivery,
+    long outboxRelayAfterMillis) {
 
   public static final int DEFAULT_HTTP_PORT = 8080;
   public static final String DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
@@ -33,6 +36,7 @@ public record RelayConfig(
   public static final long DEFAULT_DB_CONNECT_TIMEOUT_MILLIS = 5_000;
   public static final int DEFAULT_REDIS_TIMEOUT_MILLIS = 1_000;
   public static final String DEFAULT_REDIS_CHANNEL_PREFIX = "chunk-relay:";
+  public static final long DEFAULT_OUTBOX_RELAY_AFTER_MILLIS = 1_000;
 
   /**
    * @param url {@code CHUNK_RELAY_REDIS_URL}, {@code redis://host:port}
@@ -211,8 +215,14 @@ public record RelayConfig(
               + "), got "
               + delivery.maxQueuedBytes());
     }
+    long relayAfterMillis =
+        in.integer(
+            "CHUNK_RELAY_OUTBOX_RELAY_AFTER_MILLIS",
+            (int) DEFAULT_OUTBOX_RELAY_AFTER_MILLIS,
+            100,
+            3_600_000);
     String nodeId = in.optional("CHUNK_RELAY_NODE_ID").orElseGet(() -> hostName() + ":" + httpPort);
-    return new RelayConfig(httpPort, nodeId, database, redis, limits, delivery);
+    return new RelayConfig(httpPort, nodeId, database, redis, limits, delivery, relayAfterMillis);
   }
 
   private static String hostName() {

@@ -2,7 +2,6 @@ package io.chunkrelay.fanout;
 
 import io.chunkrelay.config.RelayConfig.RedisSettings;
 import io.chunkrelay.metrics.Metrics;
-import io.chunkrelay.store.CommitListener;
 import io.chunkrelay.store.StoredChunk;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -19,7 +18,7 @@ import redis.clients.jedis.JedisPool;
  * it is counted and logged, not retried here; after a failure, publishes are skipped for {@value
  * #BACKOFF_MILLIS} ms so that appends do not each wait for Redis's timeout while it is down.
  */
-public final class Publisher implements CommitListener, AutoCloseable {
+public final class Publisher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
   static final long BACKOFF_MILLIS = 1_000;
   private static final long LOG_EVERY_MILLIS = 30_000;
@@ -49,26 +48,27 @@ public final class Publisher implements CommitListener, AutoCloseable {
             "chunk_relay_publishes_skipped_total", "publishes skipped while Redis was failing");
   }
 
-  /** Publishes chunks just committed to {@code streamId}, in seq order. */
-  @Override
-  public void appended(String streamId, List<StoredChunk> chunks) {
-    publish(streamId, FanoutMessage.appended(streamId, chunks));
+  /**
+   * Publishes committed chunks of {@code streamId}, in seq order; returns whether Redis took them.
+   */
+  public boolean appended(String streamId, List<StoredChunk> chunks) {
+    return publish(streamId, FanoutMessage.appended(streamId, chunks));
   }
 
   /** Publishes that {@code streamId} was completed at {@code lastSeq}. */
-  @Override
-  public void completed(String streamId, long lastSeq) {
-    publish(streamId, FanoutMessage.completed(streamId, lastSeq));
+  public boolean completed(String streamId, long lastSeq) {
+    return publish(streamId, FanoutMessage.completed(streamId, lastSeq));
   }
 
-  private void publish(String streamId, String message) {
+  private boolean publish(String streamId, String message) {
     if (System.nanoTime() - skipUntilNanos.get() < 0) {
       skipped.increment();
-      return;
+      return false;
     }
     try (Jedis jedis = pool.getResource()) {
       jedis.publish(channels.stream(streamId), message);
       published.increment();
+      return true;
     } catch (RuntimeException e) {
       failed.increment();
       skipUntilNanos.set(System.nanoTime() + ms(BACKOFF_MILLIS));
@@ -80,6 +80,7 @@ public final class Publisher implements CommitListener, AutoCloseable {
             streamId,
             e.toString());
       }
+      return false;
     }
   }
 

@@ -13,7 +13,9 @@ record RedisEndpoint(HostAndPort address, JedisClientConfig clientConfig) {
             .connectionTimeoutMillis(settings.timeoutMillis())
             .socketTimeoutMillis(settings.timeoutMillis())
             .clientName(clientName.replaceAll("[^A-Za-z0-9._:-]", "_"))
-            .ssl("rediss".equals(settings.url().getScheme()));
+            .ssl("rediss".equals(settings.url().getScheme()))
+            // Pub/Sub here speaks RESP2, which every Redis 6 and 7 answers without negotiation.
+            .autoNegotiateProtocol(false);
     String userInfo = settings.url().getUserInfo();
     if (userInfo != null && !userInfo.isEmpty()) {
       int colon = userInfo.indexOf(':');
