@@ -130,6 +130,11 @@ public final class TomcatNode implements AutoCloseable {
     }
   }
 
+  /** Kills the node's JVM abruptly (SIGKILL): no shutdown, no goodbye to its clients. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+  }
+
   /** Stops the node as an operator would (SIGTERM, then Tomcat's orderly shutdown). */
   @Override
   public void close() throws InterruptedException {

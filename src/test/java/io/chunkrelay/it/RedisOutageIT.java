@@ -1,0 +1,126 @@
+package io.chunkrelay.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chunkrelay.it.support.Http;
+import io.chunkrelay.it.support.TomcatNode;
+import io.chunkrelay.it.support.WsClient;
+import io.chunkrelay.launch.LocalServices;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import redis.embedded.RedisServer;
+
+/**
+ * Promise 7, Redis down: a node with a Redis of its own (started by the test on its own port) keeps
+ * accepting appends and delivering from the log while that Redis is stopped, and when it is started
+ * again the subscriber comes back by itself; the client sees every chunk once, in order.
+ */
+class RedisOutageIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static int redisPort;
+  private static RedisServer redis;
+  private static TomcatNode node;
+
+  @BeforeAll
+  static void start() throws Exception {
+    redisPort = LocalServices.freePort();
+    redis = newRedis();
+    redis.start();
+    node =
+        TomcatNode.start(
+                "redis-outage",
+                Map.of(
+                    "CHUNK_RELAY_REDIS_URL",
+                    "redis://127.0.0.1:" + redisPort,
+                    "CHUNK_RELAY_REDIS_TIMEOUT_MILLIS",
+                    "300"))
+            .awaitHealthy(Duration.ofSeconds(120));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (node != null) {
+      node.close();
+    }
+    if (redis != null && redis.isActive()) {
+      redis.stop();
+    }
+  }
+
+  private static RedisServer newRedis() throws Exception {
+    return RedisServer.newRedisServer()
+        .bind("127.0.0.1")
+        .port(redisPort)
+        .setting("save \"\"")
+        .setting("appendonly no")
+        .build();
+  }
+
+  @Test
+  void deliveryContinuesFromTheLogWhileRedisIsDownAndRecoversWhenItReturns() throws Exception {
+    Http http = new Http(node.base());
+    String stream = "redis-outage-" + UUID.randomUUID();
+    String chunks = "api/streams/" + stream + "/chunks";
+    List<Long> received = new ArrayList<>();
+    try (WsClient client = WsClient.connect(node.base().resolve("ws/streams/" + stream))) {
+      append(http, chunks, 1, 5);
+      receive(client, received, 5);
+      assertEquals("up", http.get("health").json().get("redis").asText());
+
+      redis.stop();
+      awaitRedis(http, "down");
+      append(http, chunks, 6, 15);
+      receive(client, received, 15);
+
+      redis = newRedis();
+      redis.start();
+      awaitRedis(http, "up");
+      append(http, chunks, 16, 25);
+      receive(client, received, 25);
+      // The relay republishes 6..15 once Redis is back: the client must not see them twice.
+      Thread.sleep(2_500);
+      try {
+        received.add(JSON.readTree(client.next(Duration.ofMillis(200))).get("seq").asLong());
+      } catch (AssertionError nothingMore) {
+        // as it should be
+      }
+    }
+    assertEquals(LongStream.rangeClosed(1, 25).boxed().toList(), received);
+    String metrics = http.get("metrics").body();
+    assertTrue(metrics.contains("chunk_relay_redis_reconnects_total"), metrics);
+  }
+
+  private static void append(Http http, String path, int from, int to) {
+    for (int i = from; i <= to; i++) {
+      Http.Response response = http.postJson(path, Http.chunk("m", "chunk " + i));
+      assertEquals(201, response.status(), response.body());
+      assertEquals(i, response.json().get("seq").asLong());
+    }
+  }
+
+  private static void receive(WsClient client, List<Long> received, long upTo) throws Exception {
+    while (received.isEmpty() || received.get(received.size() - 1) < upTo) {
+      received.add(JSON.readTree(client.next(Duration.ofSeconds(20))).get("seq").asLong());
+    }
+  }
+
+  private static void awaitRedis(Http http, String state) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < deadline) {
+      if (state.equals(http.get("health").json().get("redis").asText())) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("the node never saw Redis " + state);
+  }
+}
