@@ -84,25 +84,11 @@ public final class ChunkRelayApp implements ServletContextListener {
     ChunkLog log =
         ChunkLog.over(database, Clock.systemUTC(), new OutboxPublisher(publisher, watermarks));
 
-    ScheduledExecutorService timer =
-        Executors.newSingleThreadScheduledExecutor(
-            runnable -> {
-              Thread thread = new Thread(runnable, "chunk-relay-redis-watchdog");
-              thread.setDaemon(true);
-              return thread;
-            });
-    remember(timer::shutdownNow);
+    ScheduledExecutorService timer = timer("chunk-relay-redis-watchdog");
     RedisFeed feed = remember(new RedisFeed(config.redis(), config.nodeId(), timer, metrics));
     feed.start();
 
-    ScheduledExecutorService outboxTimer =
-        Executors.newSingleThreadScheduledExecutor(
-            runnable -> {
-              Thread thread = new Thread(runnable, "chunk-relay-outbox");
-              thread.setDaemon(true);
-              return thread;
-            });
-    remember(outboxTimer::shutdownNow);
+    ScheduledExecutorService outboxTimer = timer("chunk-relay-outbox");
     OutboxRelay relay =
         remember(
             new OutboxRelay(
@@ -155,6 +141,19 @@ public final class ChunkRelayApp implements ServletContextListener {
     stopAll();
     deregisterJdbcDrivers();
     LOG.info("Chunk Relay node stopped");
+  }
+
+  /** A single daemon thread for periodic work, stopped with the node. */
+  private ScheduledExecutorService timer(String threadName) {
+    ScheduledExecutorService timer =
+        Executors.newSingleThreadScheduledExecutor(
+            runnable -> {
+              Thread thread = new Thread(runnable, threadName);
+              thread.setDaemon(true);
+              return thread;
+            });
+    remember(timer::shutdownNow);
+    return timer;
   }
 
   private <T extends AutoCloseable> T remember(T part) {

@@ -27,6 +27,11 @@ public final class ConnectionRegistry {
     return connection != null && connection.state().isReady();
   }
 
+  /** A snapshot of the registered connections. */
+  java.util.List<StreamConnection> all() {
+    return java.util.List.copyOf(connections.values());
+  }
+
   public int size() {
     return connections.size();
   }

@@ -3,6 +3,7 @@ package io.chunkrelay.delivery;
 import io.chunkrelay.config.RelayConfig.DeliverySettings;
 import io.chunkrelay.metrics.Metrics;
 import io.chunkrelay.store.ChunkReader;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -17,6 +18,9 @@ import java.util.function.LongSupplier;
  */
 public final class Delivery implements AutoCloseable {
   private static final int POOL_THREADS = 8;
+
+  /** How long a shutdown waits for connections to say goodbye. */
+  private static final long GOING_AWAY_SECONDS = 2;
 
   private final ChunkReader reader;
   private final LiveFeed feed;
@@ -115,8 +119,20 @@ public final class Delivery implements AutoCloseable {
     return registry;
   }
 
+  /** Closes every connection with 1001 (going away), then stops the threads. */
   @Override
   public void close() {
+    List<StreamConnection> open = registry.all();
+    open.forEach(StreamConnection::goAway);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(GOING_AWAY_SECONDS);
+    while (registry.size() > 0 && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
     scheduler.shutdownNow();
     pool.shutdownNow();
     try {

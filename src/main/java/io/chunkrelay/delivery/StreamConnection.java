@@ -95,6 +95,20 @@ public final class StreamConnection implements LiveListener {
         });
   }
 
+  /**
+   * The node is shutting down: close with 1001 (going away) so the client reconnects elsewhere at
+   * once; it resumes from the last seq it received, so whatever was still queued is not lost.
+   */
+  void goAway() {
+    onSerial(
+        () -> {
+          if (state != DeliveryState.CLOSED) {
+            sink.close(1001, "node shutting down");
+            release();
+          }
+        });
+  }
+
   /** The client went away or the endpoint closed: stop everything, without sending. */
   public void closed() {
     onSerial(this::release);
