@@ -115,11 +115,6 @@ public final class TomcatNode implements AutoCloseable {
     return name;
   }
 
-  /** The process id of the node's JVM, for measuring its CPU time. */
-  public long pid() {
-    return process.pid();
-  }
-
   /** The last lines of the node's console log. */
   public String logTail() {
     try {
