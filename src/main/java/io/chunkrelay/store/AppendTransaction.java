@@ -71,9 +71,21 @@ final class AppendTransaction {
         connection.commit();
         return new Result(new Appended(streamId, firstSeq, lastSeq, batch, false), stored);
       } catch (SQLException | RuntimeException e) {
-        connection.rollback();
+        rollback(connection, e);
         throw e;
       }
+    }
+  }
+
+  /**
+   * Rolls back after {@code failure}. On a broken connection the rollback fails too; that failure
+   * must not hide the original one, whose SQLState says what happened (08xxx: connection lost).
+   */
+  private static void rollback(Connection connection, Exception failure) {
+    try {
+      connection.rollback();
+    } catch (SQLException rollbackFailed) {
+      failure.addSuppressed(rollbackFailed);
     }
   }
 
