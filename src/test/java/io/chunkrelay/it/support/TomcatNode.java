@@ -34,6 +34,12 @@ public final class TomcatNode implements AutoCloseable {
 
   /** Starts a node (without waiting for it); {@code env} adds or overrides settings. */
   public static TomcatNode start(String name, Map<String, String> env) throws IOException {
+    return start(name, env, LocalServices.freePort());
+  }
+
+  /** Starts a node on a given HTTP port, e.g. to restart a killed node where clients expect it. */
+  public static TomcatNode start(String name, Map<String, String> env, int port)
+      throws IOException {
     Path home = Path.of(System.getProperty("chunkrelay.test.tomcat"));
     Path war = Path.of(System.getProperty("chunkrelay.test.war"));
     if (!Files.isDirectory(home) || !Files.isRegularFile(war)) {
@@ -54,7 +60,6 @@ public final class TomcatNode implements AutoCloseable {
         Files.copy(file, catalinaBase.resolve("conf").resolve(file.getFileName()));
       }
     }
-    int port = LocalServices.freePort();
     Path serverXml = catalinaBase.resolve("conf/server.xml");
     Files.writeString(
         serverXml,
