@@ -34,6 +34,7 @@ public record RelayConfig(
   public static final String DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
   public static final int DEFAULT_DB_POOL_SIZE = 10;
   public static final long DEFAULT_DB_CONNECT_TIMEOUT_MILLIS = 5_000;
+  public static final long DEFAULT_DB_SOCKET_TIMEOUT_MILLIS = 15_000;
   public static final int DEFAULT_REDIS_TIMEOUT_MILLIS = 1_000;
   public static final String DEFAULT_REDIS_CHANNEL_PREFIX = "chunk-relay:";
   public static final long DEFAULT_OUTBOX_RELAY_AFTER_MILLIS = 1_000;
@@ -78,6 +79,9 @@ public record RelayConfig(
    * @param poolSize maximum pool connections ({@code CHUNK_RELAY_DB_POOL_SIZE})
    * @param connectTimeoutMillis how long a request waits for a connection before failing with 503
    *     ({@code CHUNK_RELAY_DB_CONNECT_TIMEOUT_MILLIS})
+   * @param socketTimeoutMillis how long the node waits for PostgreSQL to answer on an open
+   *     connection before giving it up, so a stalled network fails fast instead of hanging ({@code
+   *     CHUNK_RELAY_DB_SOCKET_TIMEOUT_MILLIS})
    */
   public record DatabaseSettings(
       Optional<String> jdbcUrl,
@@ -85,7 +89,8 @@ public record RelayConfig(
       Optional<String> password,
       Optional<String> dataSourceJndiName,
       int poolSize,
-      long connectTimeoutMillis) {
+      long connectTimeoutMillis,
+      long socketTimeoutMillis) {
 
     @Override
     public String toString() {
@@ -146,7 +151,12 @@ public record RelayConfig(
                 "CHUNK_RELAY_DB_CONNECT_TIMEOUT_MILLIS",
                 (int) DEFAULT_DB_CONNECT_TIMEOUT_MILLIS,
                 250,
-                600_000));
+                600_000),
+            in.integer(
+                "CHUNK_RELAY_DB_SOCKET_TIMEOUT_MILLIS",
+                (int) DEFAULT_DB_SOCKET_TIMEOUT_MILLIS,
+                1_000,
+                3_600_000));
     if (database.jdbcUrl().isEmpty() && database.dataSourceJndiName().isEmpty()) {
       throw new ConfigException(
           "CHUNK_RELAY_DB_URL is not set: give a JDBC URL such as"

@@ -91,6 +91,9 @@ public final class Database implements AutoCloseable {
     config.setConnectionTimeout(settings.connectTimeoutMillis());
     config.addDataSourceProperty("ApplicationName", "chunk-relay " + nodeId);
     config.addDataSourceProperty("reWriteBatchedInserts", "true");
+    // pgjdbc counts this in seconds; a stalled connection then fails instead of hanging a request.
+    config.addDataSourceProperty(
+        "socketTimeout", Long.toString(Math.max(1, settings.socketTimeoutMillis() / 1000)));
     // Do not fail pool construction when PostgreSQL is down: Flyway's first query reports that.
     config.setInitializationFailTimeout(-1);
     return new HikariDataSource(config);

@@ -45,7 +45,12 @@ class DatabaseOutageIT {
         TomcatNode.start(
                 "database-outage",
                 Map.of(
-                    "CHUNK_RELAY_DB_URL", proxied, "CHUNK_RELAY_DB_CONNECT_TIMEOUT_MILLIS", "1000"))
+                    "CHUNK_RELAY_DB_URL",
+                    proxied,
+                    "CHUNK_RELAY_DB_CONNECT_TIMEOUT_MILLIS",
+                    "1000",
+                    "CHUNK_RELAY_DB_SOCKET_TIMEOUT_MILLIS",
+                    "2000"))
             .awaitHealthy(Duration.ofSeconds(120));
   }
 
@@ -101,6 +106,36 @@ class DatabaseOutageIT {
     List<ChunkTable.Row> rows = ChunkTable.chunks(stream);
     assertEquals(10, rows.size());
     assertTrue(rows.stream().noneMatch(row -> row.content().equals("during outage")));
+  }
+
+  @Test
+  void appendsFailFastWhileTheDatabaseStallsAndTheNodeRecovers() throws Exception {
+    Http http = new Http(node.base());
+    String stream = "db-stall-" + UUID.randomUUID();
+    String chunks = "api/streams/" + stream + "/chunks";
+    assertEquals(1, http.postJson(chunks, Http.chunk("m", "c1")).json().get("seq").asLong());
+
+    proxy.stall();
+    try {
+      long start = System.nanoTime();
+      Http.Response refused = http.postJson(chunks, Http.chunk("m", "during stall"));
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      assertEquals(503, refused.status(), refused.body());
+      assertNotNull(refused.header("Retry-After"));
+      assertTrue(millis < 10_000, "a stalled append took " + millis + " ms");
+    } finally {
+      proxy.heal();
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    Http.Response appended = http.postJson(chunks, Http.chunk("m", "c2"));
+    while (appended.status() != 201 && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+      appended = http.postJson(chunks, Http.chunk("m", "c2"));
+    }
+    assertEquals(201, appended.status(), "the node did not recover: " + appended.body());
+    List<ChunkTable.Row> rows = ChunkTable.chunks(stream);
+    assertEquals(List.of(1L, 2L), rows.stream().map(ChunkTable.Row::seq).toList());
+    assertEquals("c2", rows.get(1).content(), "the stalled append left nothing behind");
   }
 
   private static void receive(WsClient client, List<Long> received, long upTo) throws Exception {

@@ -1,17 +1,25 @@
 package io.chunkrelay.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chunkrelay.it.support.ChunkTable;
 import io.chunkrelay.it.support.Http;
 import io.chunkrelay.it.support.TomcatNode;
 import io.chunkrelay.it.support.WsClient;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
-/** A node stopped by its operator (SIGTERM) tells its WebSocket clients 1001, going away. */
+/**
+ * A node stopped by its operator (SIGTERM) tells its WebSocket clients 1001, going away, and
+ * appends in flight during the stop either complete or fail without leaving anything partial.
+ */
 class GracefulShutdownIT {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -21,11 +29,44 @@ class GracefulShutdownIT {
     try {
       String stream = "graceful-" + UUID.randomUUID();
       new Http(node.base()).postJson("api/streams/" + stream + "/chunks", Http.chunk("m", "one"));
+      Http http = new Http(node.base());
+      List<Long> acknowledged = new CopyOnWriteArrayList<>();
+      AtomicBoolean stopping = new AtomicBoolean();
+      Thread producer =
+          new Thread(
+              () -> {
+                for (int i = 0; i < 10_000 && !stopping.get(); i++) {
+                  try {
+                    Http.Response response =
+                        http.postJson(
+                            "api/streams/" + stream + "/chunks", Http.chunk("m", "p" + i));
+                    if (response.status() == 201) {
+                      acknowledged.add(response.json().get("seq").asLong());
+                    }
+                  } catch (RuntimeException nodeGone) {
+                    return;
+                  }
+                }
+              });
       try (WsClient client = WsClient.connect(node.base().resolve("ws/streams/" + stream))) {
         assertEquals(1, JSON.readTree(client.next(Duration.ofSeconds(30))).get("seq").asLong());
+        producer.start();
+        Thread.sleep(500);
         node.close();
-        assertEquals(1001, client.closeCode(Duration.ofSeconds(30)));
+        stopping.set(true);
+        producer.join(30_000);
+        int closeCode = client.closeCode(Duration.ofSeconds(30));
+        assertEquals(1001, closeCode);
       }
+      // Every acknowledged append is stored, and the log has no hole and nothing extra.
+      List<ChunkTable.Row> rows = ChunkTable.chunks(stream);
+      for (int i = 0; i < rows.size(); i++) {
+        assertEquals(i + 1, rows.get(i).seq());
+      }
+      assertTrue(
+          rows.stream().map(ChunkTable.Row::seq).toList().containsAll(acknowledged),
+          "an acknowledged chunk is missing");
+      assertTrue(rows.size() <= acknowledged.size() + 2, "more rows than acknowledged appends");
     } finally {
       node.close();
     }

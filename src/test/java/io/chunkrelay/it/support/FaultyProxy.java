@@ -20,6 +20,7 @@ public final class FaultyProxy implements AutoCloseable {
   private final InetSocketAddress target;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private volatile boolean cut;
+  private volatile boolean stalled;
   private volatile boolean closed;
 
   public FaultyProxy(String targetHost, int targetPort) throws IOException {
@@ -43,9 +44,15 @@ public final class FaultyProxy implements AutoCloseable {
     open.clear();
   }
 
+  /** Stops passing bytes on every connection, old and new, without closing anything. */
+  public void stall() {
+    stalled = true;
+  }
+
   /** Lets connections through again. */
   public void heal() {
     cut = false;
+    stalled = false;
   }
 
   private void accept() {
@@ -82,11 +89,16 @@ public final class FaultyProxy implements AutoCloseable {
                   OutputStream out = to.getOutputStream()) {
                 int read;
                 while ((read = in.read(buffer)) != -1) {
+                  while (stalled && !closed) {
+                    Thread.sleep(10);
+                  }
                   out.write(buffer, 0, read);
                   out.flush();
                 }
               } catch (IOException e) {
                 // the connection was cut or closed: close both directions
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
               } finally {
                 closeQuietly(from);
                 closeQuietly(to);
