@@ -3,6 +3,7 @@ package io.chunkrelay.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chunkrelay.it.support.ChunkTable;
 import io.chunkrelay.it.support.Http;
 import io.chunkrelay.it.support.TestServices;
 import io.chunkrelay.it.support.TomcatNode;
@@ -11,6 +12,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -87,6 +89,10 @@ class OutboxRelayIT {
       Thread.sleep(100);
     }
     assertEquals(5, publishedSeq(stream), "the watermark catches up with the head");
+    assertEquals(
+        List.of(1L, 2L, 3L, 4L, 5L),
+        ChunkTable.chunks(stream).stream().map(ChunkTable.Row::seq).toList(),
+        "the table holds 1..5 without gap or duplicate");
   }
 
   private static long publishedSeq(String stream) throws Exception {

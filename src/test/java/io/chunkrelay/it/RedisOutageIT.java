@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chunkrelay.it.support.ChunkTable;
 import io.chunkrelay.it.support.Http;
 import io.chunkrelay.it.support.TomcatNode;
 import io.chunkrelay.it.support.WsClient;
@@ -95,6 +96,10 @@ class RedisOutageIT {
       }
     }
     assertEquals(LongStream.rangeClosed(1, 25).boxed().toList(), received);
+    assertEquals(
+        LongStream.rangeClosed(1, 25).boxed().toList(),
+        ChunkTable.chunks(stream).stream().map(ChunkTable.Row::seq).toList(),
+        "the table holds 1..25 without gap or duplicate");
     String metrics = http.get("metrics").body();
     assertTrue(metrics.contains("chunk_relay_redis_reconnects_total"), metrics);
   }
