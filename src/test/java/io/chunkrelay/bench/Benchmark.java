@@ -6,12 +6,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -152,41 +150,18 @@ public final class Benchmark {
         producer.get(15, TimeUnit.MINUTES);
       }
       long appendedNanos = System.nanoTime() - start;
-      boolean exact = true;
-      long delivered = 0;
-      long loss = 0;
-      long duplicates = 0;
-      long reorders = 0;
+      boolean completedAll = true;
+      DeliveryTally tally = DeliveryTally.NONE;
       for (int i = 0; i < clients.size(); i++) {
-        ResumingClient client = clients.get(i);
-        boolean completed = clientRuns.get(i).get(15, TimeUnit.MINUTES);
-        long expected = lastSeq[i / clientsPerStream];
-        List<Long> seqs = client.seqs();
-        Set<Long> seen = new HashSet<>();
-        long previous = 0;
-        for (long seq : seqs) {
-          if (!seen.add(seq)) {
-            duplicates++;
-          } else if (seq < previous) {
-            reorders++;
-          }
-          previous = Math.max(previous, seq);
-        }
-        for (long seq = 1; seq <= expected; seq++) {
-          if (!seen.contains(seq)) {
-            loss++;
-          }
-        }
-        delivered += seqs.size();
-        exact &= completed && seqs.size() == expected;
+        completedAll &= clientRuns.get(i).get(15, TimeUnit.MINUTES);
+        tally = tally.plus(DeliveryTally.of(clients.get(i).seqs(), lastSeq[i / clientsPerStream]));
       }
       long totalNanos = System.nanoTime() - start;
       Map<URI, Long> cpuAfter = cpuMillis(https);
       int connections = clients.stream().mapToInt(ResumingClient::connections).sum();
       System.out.printf(
-          "  delivered %d chunks to %d clients over %d connections: loss %d, duplicates %d,"
-              + " reorders %d%n",
-          delivered, clients.size(), connections, loss, duplicates, reorders);
+          "  %s, to %d clients over %d connections%n", tally, clients.size(), connections);
+      long delivered = tally.delivered();
       print("  end-to-end latency", latency);
       System.out.printf(
           "  appended %.0f chunks/s, delivered %.0f chunks/s (%.1f s)%n",
@@ -197,7 +172,7 @@ public final class Benchmark {
             "  server CPU %s: %.1f s (%.2f ms per 1000 chunks delivered)%n",
             node, used / 1e3, delivered == 0 ? 0.0 : used * 1000.0 / delivered);
       }
-      boolean clean = exact && loss == 0 && duplicates == 0 && reorders == 0;
+      boolean clean = completedAll && tally.exact();
       System.out.println(clean ? "  result: exact" : "  result: NOT EXACT");
       return clean;
     } finally {
@@ -249,14 +224,7 @@ public final class Benchmark {
   private static Map<URI, Long> cpuMillis(List<Http> https) {
     Map<URI, Long> cpu = new LinkedHashMap<>();
     for (Http http : https) {
-      String metrics = http.get("metrics").body();
-      long millis = -1;
-      for (String line : metrics.split("\n")) {
-        if (line.startsWith("chunk_relay_process_cpu_millis ")) {
-          millis = Long.parseLong(line.substring(line.indexOf(' ') + 1).trim());
-        }
-      }
-      cpu.put(http.base(), millis);
+      cpu.put(http.base(), http.metric("chunk_relay_process_cpu_millis"));
     }
     return cpu;
   }

@@ -10,11 +10,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -51,7 +49,7 @@ public final class Chaos {
   private Chaos(long seed) throws Exception {
     random = new Random(seed);
     redisPort = LocalServices.freePort();
-    redis = newRedis();
+    redis = TestServices.redisServer(redisPort);
     redis.start();
     URI database = URI.create(TestServices.database().jdbcUrl().substring("jdbc:".length()));
     databaseProxy = new FaultyProxy(database.getHost(), database.getPort());
@@ -102,44 +100,36 @@ public final class Chaos {
     injector.start();
     ConcurrentHistogram latency = new ConcurrentHistogram(3);
     long deadline = System.nanoTime() + duration.toNanos();
-    long delivered = 0;
-    long loss = 0;
-    long duplicates = 0;
-    long reorders = 0;
+    DeliveryTally total = DeliveryTally.NONE;
     int rounds = 0;
     try {
       while (System.nanoTime() < deadline) {
         rounds++;
-        long[] result = round(rounds, latency);
-        delivered += result[0];
-        loss += result[1];
-        duplicates += result[2];
-        reorders += result[3];
-        log(
-            "round %d: delivered %d, loss %d, duplicates %d, reorders %d",
-            rounds, result[0], result[1], result[2], result[3]);
+        DeliveryTally result = round(rounds, latency);
+        total = total.plus(result);
+        log("round %d: %s", rounds, result);
       }
     } finally {
       running.set(false);
       injector.join(60_000);
     }
     System.out.printf(
-        "chaos result: %d rounds, %d chunks delivered, loss %d, duplicates %d, reorders %d;"
-            + " faults: %d node kills, %d Redis restarts, %d PostgreSQL cuts%n",
-        rounds, delivered, loss, duplicates, reorders, faults[0], faults[1], faults[2]);
+        "chaos result: %d rounds, %s; faults: %d node kills, %d Redis restarts,"
+            + " %d PostgreSQL cuts%n",
+        rounds, total, faults[0], faults[1], faults[2]);
     System.out.printf(
         "  end-to-end latency: p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms%n",
         latency.getValueAtPercentile(50) / 1e6,
         latency.getValueAtPercentile(99) / 1e6,
         latency.getValueAtPercentile(99.9) / 1e6,
         latency.getMaxValue() / 1e6);
-    boolean exact = loss == 0 && duplicates == 0 && reorders == 0;
+    boolean exact = total.exact();
     System.out.println(exact ? "  result: exact" : "  result: NOT EXACT");
     return exact;
   }
 
-  /** One storm; returns delivered, loss, duplicates, reorders. */
-  private long[] round(int round, ConcurrentHistogram latency) throws Exception {
+  /** One storm; returns what its clients received against what they should have. */
+  private DeliveryTally round(int round, ConcurrentHistogram latency) throws Exception {
     HttpClient webSockets = HttpClient.newHttpClient();
     String prefix = "chaos-" + round + "-" + System.nanoTime();
     ExecutorService pool = Executors.newCachedThreadPool();
@@ -162,31 +152,14 @@ public final class Chaos {
       for (Future<?> producer : producers) {
         producer.get(6, TimeUnit.MINUTES);
       }
-      long[] totals = new long[4];
+      DeliveryTally totals = DeliveryTally.NONE;
       for (int i = 0; i < clients.size(); i++) {
-        boolean completed = runs.get(i).get(6, TimeUnit.MINUTES);
-        List<Long> seqs = clients.get(i).seqs();
-        Set<Long> seen = new HashSet<>();
-        long previous = 0;
-        for (long seq : seqs) {
-          if (!seen.add(seq)) {
-            totals[2]++;
-          } else if (seq < previous) {
-            totals[3]++;
-          }
-          previous = Math.max(previous, seq);
-        }
-        for (long seq = 1; seq <= CHUNKS; seq++) {
-          if (!seen.contains(seq)) {
-            totals[1]++;
-          }
-        }
-        if (!completed) {
+        if (!runs.get(i).get(6, TimeUnit.MINUTES)) {
           log(
               "client of %s did not complete: %s",
               clients.get(i).streamId(), clients.get(i).lastError());
         }
-        totals[0] += seqs.size();
+        totals = totals.plus(DeliveryTally.of(clients.get(i).seqs(), CHUNKS));
       }
       return totals;
     } finally {
@@ -258,7 +231,7 @@ public final class Chaos {
             faults[1]++;
             redis.stop();
             Thread.sleep(1_000 + random.nextInt(4_000));
-            redis = newRedis();
+            redis = TestServices.redisServer(redisPort);
             redis.start();
             log("recovered: Redis is back");
           }
@@ -275,15 +248,6 @@ public final class Chaos {
     } catch (Exception e) {
       log("injector failed: %s", e);
     }
-  }
-
-  private RedisServer newRedis() throws Exception {
-    return RedisServer.newRedisServer()
-        .bind("127.0.0.1")
-        .port(redisPort)
-        .setting("save \"\"")
-        .setting("appendonly no")
-        .build();
   }
 
   private void stop() throws Exception {

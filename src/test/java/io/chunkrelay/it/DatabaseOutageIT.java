@@ -74,7 +74,7 @@ class DatabaseOutageIT {
       for (int i = 1; i <= 5; i++) {
         assertEquals(i, http.postJson(chunks, Http.chunk("m", "c" + i)).json().get("seq").asLong());
       }
-      receive(client, received, 5);
+      client.receiveSeqs(received, 5, Duration.ofSeconds(30));
 
       proxy.cut();
       for (int attempt = 0; attempt < 3; attempt++) {
@@ -89,18 +89,13 @@ class DatabaseOutageIT {
       assertEquals(503, http.get("health").status());
 
       proxy.heal();
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      Http.Response appended = http.postJson(chunks, Http.chunk("m", "c6"));
-      while (appended.status() != 201 && System.nanoTime() < deadline) {
-        Thread.sleep(200);
-        appended = http.postJson(chunks, Http.chunk("m", "c6"));
-      }
+      Http.Response appended = appendOnceRecovered(http, chunks, "c6");
       assertEquals(201, appended.status(), "the node did not recover: " + appended.body());
       assertEquals(6, appended.json().get("seq").asLong(), "nothing partial was left behind");
       for (int i = 7; i <= 10; i++) {
         assertEquals(i, http.postJson(chunks, Http.chunk("m", "c" + i)).json().get("seq").asLong());
       }
-      receive(client, received, 10);
+      client.receiveSeqs(received, 10, Duration.ofSeconds(30));
     }
     assertEquals(LongStream.rangeClosed(1, 10).boxed().toList(), received);
     List<ChunkTable.Row> rows = ChunkTable.chunks(stream);
@@ -126,21 +121,22 @@ class DatabaseOutageIT {
     } finally {
       proxy.heal();
     }
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    Http.Response appended = http.postJson(chunks, Http.chunk("m", "c2"));
-    while (appended.status() != 201 && System.nanoTime() < deadline) {
-      Thread.sleep(200);
-      appended = http.postJson(chunks, Http.chunk("m", "c2"));
-    }
+    Http.Response appended = appendOnceRecovered(http, chunks, "c2");
     assertEquals(201, appended.status(), "the node did not recover: " + appended.body());
     List<ChunkTable.Row> rows = ChunkTable.chunks(stream);
     assertEquals(List.of(1L, 2L), rows.stream().map(ChunkTable.Row::seq).toList());
     assertEquals("c2", rows.get(1).content(), "the stalled append left nothing behind");
   }
 
-  private static void receive(WsClient client, List<Long> received, long upTo) throws Exception {
-    while (received.isEmpty() || received.get(received.size() - 1) < upTo) {
-      received.add(JSON.readTree(client.next(Duration.ofSeconds(30))).get("seq").asLong());
+  /** Appends once the node reaches PostgreSQL again, retrying for up to 30 s. */
+  private static Http.Response appendOnceRecovered(Http http, String path, String content)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    Http.Response appended = http.postJson(path, Http.chunk("m", content));
+    while (appended.status() != 201 && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+      appended = http.postJson(path, Http.chunk("m", content));
     }
+    return appended;
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chunkrelay.it.support.ChunkTable;
 import io.chunkrelay.it.support.Http;
+import io.chunkrelay.it.support.TestServices;
 import io.chunkrelay.it.support.TomcatNode;
 import io.chunkrelay.it.support.WsClient;
 import io.chunkrelay.launch.LocalServices;
@@ -34,7 +35,7 @@ class RedisOutageIT {
   @BeforeAll
   static void start() throws Exception {
     redisPort = LocalServices.freePort();
-    redis = newRedis();
+    redis = TestServices.redisServer(redisPort);
     redis.start();
     node =
         TomcatNode.start(
@@ -57,15 +58,6 @@ class RedisOutageIT {
     }
   }
 
-  private static RedisServer newRedis() throws Exception {
-    return RedisServer.newRedisServer()
-        .bind("127.0.0.1")
-        .port(redisPort)
-        .setting("save \"\"")
-        .setting("appendonly no")
-        .build();
-  }
-
   @Test
   void deliveryContinuesFromTheLogWhileRedisIsDownAndRecoversWhenItReturns() throws Exception {
     Http http = new Http(node.base());
@@ -74,19 +66,19 @@ class RedisOutageIT {
     List<Long> received = new ArrayList<>();
     try (WsClient client = WsClient.connect(node.base().resolve("ws/streams/" + stream))) {
       append(http, chunks, 1, 5);
-      receive(client, received, 5);
+      client.receiveSeqs(received, 5, Duration.ofSeconds(20));
       assertEquals("up", http.get("health").json().get("redis").asText());
 
       redis.stop();
       awaitRedis(http, "down");
       append(http, chunks, 6, 15);
-      receive(client, received, 15);
+      client.receiveSeqs(received, 15, Duration.ofSeconds(20));
 
-      redis = newRedis();
+      redis = TestServices.redisServer(redisPort);
       redis.start();
       awaitRedis(http, "up");
       append(http, chunks, 16, 25);
-      receive(client, received, 25);
+      client.receiveSeqs(received, 25, Duration.ofSeconds(20));
       // The relay republishes 6..15 once Redis is back: the client must not see them twice.
       Thread.sleep(2_500);
       try {
@@ -109,12 +101,6 @@ class RedisOutageIT {
       Http.Response response = http.postJson(path, Http.chunk("m", "chunk " + i));
       assertEquals(201, response.status(), response.body());
       assertEquals(i, response.json().get("seq").asLong());
-    }
-  }
-
-  private static void receive(WsClient client, List<Long> received, long upTo) throws Exception {
-    while (received.isEmpty() || received.get(received.size() - 1) < upTo) {
-      received.add(JSON.readTree(client.next(Duration.ofSeconds(20))).get("seq").asLong());
     }
   }
 

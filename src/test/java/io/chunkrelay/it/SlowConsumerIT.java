@@ -91,9 +91,8 @@ class SlowConsumerIT {
       Histogram duringStall = measureOther(http, other, otherStream, 52, 10_000, producing);
       producer.get(5, TimeUnit.MINUTES);
 
-      String metrics = http.get("metrics").body();
-      long maxFrames = metric(metrics, "chunk_relay_outbound_queue_frames_max");
-      long maxBytes = metric(metrics, "chunk_relay_outbound_queue_bytes_max");
+      long maxFrames = http.metric("chunk_relay_outbound_queue_frames_max");
+      long maxBytes = http.metric("chunk_relay_outbound_queue_bytes_max");
       System.out.printf(
           "slow consumer: other client's latency p50/p99/max %.1f/%.1f/%.1f ms before,"
               + " %.1f/%.1f/%.1f ms while a client stalled (%d samples); deepest queue %d frames,"
@@ -107,11 +106,11 @@ class SlowConsumerIT {
           duringStall.getTotalCount(),
           maxFrames,
           maxBytes,
-          metric(metrics, "chunk_relay_lagging_total"));
+          http.metric("chunk_relay_lagging_total"));
       assertTrue(maxFrames <= MAX_QUEUED_FRAMES, "queue held " + maxFrames + " frames");
       assertTrue(maxBytes <= MAX_QUEUED_BYTES, "queue held " + maxBytes + " bytes");
       assertTrue(
-          metric(metrics, "chunk_relay_lagging_total") >= 1,
+          http.metric("chunk_relay_lagging_total") >= 1,
           "the stalled client never filled its queue: the test did not stall it");
       assertTrue(
           duringStall.getValueAtPercentile(99) < TimeUnit.SECONDS.toNanos(1),
@@ -156,14 +155,5 @@ class SlowConsumerIT {
 
   private static long seq(String frame) throws Exception {
     return JSON.readTree(frame).get("seq").asLong();
-  }
-
-  private static long metric(String metrics, String name) {
-    for (String line : metrics.split("\n")) {
-      if (line.startsWith(name + " ")) {
-        return Long.parseLong(line.substring(name.length() + 1).trim());
-      }
-    }
-    throw new AssertionError("no metric " + name + " in:\n" + metrics);
   }
 }

@@ -81,6 +81,16 @@ public final class Http {
     }
   }
 
+  /** A value from the node's {@code /metrics}, or -1 when it reports no such metric. */
+  public long metric(String name) {
+    for (String line : get("metrics").body().split("\n")) {
+      if (line.startsWith(name + " ")) {
+        return Long.parseLong(line.substring(name.length() + 1).trim());
+      }
+    }
+    return -1;
+  }
+
   /** {"messageId":..,"content":..} with proper escaping. */
   public static String chunk(String messageId, String content) {
     return JSON.createObjectNode().put("messageId", messageId).put("content", content).toString();

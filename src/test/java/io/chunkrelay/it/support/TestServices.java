@@ -2,6 +2,7 @@ package io.chunkrelay.it.support;
 
 import io.chunkrelay.config.SettingSource;
 import io.chunkrelay.launch.LocalServices;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
@@ -16,6 +17,7 @@ import java.util.logging.Logger;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.postgresql.PostgreSQLContainer;
+import redis.embedded.RedisServer;
 
 /**
  * The PostgreSQL and Redis every integration test talks to, resolved once per test run in this
@@ -70,6 +72,19 @@ public final class TestServices {
     System.setProperty("CHUNK_RELAY_REDIS_URL", redisUrl());
     System.setProperty("CHUNK_RELAY_REDIS_CHANNEL_PREFIX", channelPrefix());
     System.setProperty("CHUNK_RELAY_NODE_ID", "arquillian");
+  }
+
+  /**
+   * A Redis server of a test's own on {@code port} (not started), keeping nothing on disk, for
+   * tests that stop and restart Redis.
+   */
+  public static RedisServer redisServer(int port) throws IOException {
+    return RedisServer.newRedisServer()
+        .bind("127.0.0.1")
+        .port(port)
+        .setting("save \"\"")
+        .setting("appendonly no")
+        .build();
   }
 
   /** A Redis channel prefix of this run's own, so runs sharing a Redis never hear each other. */

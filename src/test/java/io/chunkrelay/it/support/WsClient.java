@@ -18,6 +18,8 @@ import java.util.concurrent.TimeUnit;
  * socket and TCP pushes back on the server) and resume.
  */
 public final class WsClient implements WebSocket.Listener, AutoCloseable {
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
   private final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
   private final StringBuilder partial = new StringBuilder();
   private final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
@@ -113,6 +115,21 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
       received.add(next(Duration.ofNanos(left)));
     }
     return received;
+  }
+
+  /**
+   * Reads chunk frames into {@code received} until the last one has seq {@code upTo}, each within
+   * {@code timeout}.
+   */
+  public void receiveSeqs(List<Long> received, long upTo, Duration timeout) {
+    while (received.isEmpty() || received.get(received.size() - 1) < upTo) {
+      String frame = next(timeout);
+      try {
+        received.add(JSON.readTree(frame).get("seq").asLong());
+      } catch (java.io.IOException e) {
+        throw new AssertionError("not a JSON frame: " + frame, e);
+      }
+    }
   }
 
   /** The close code the server sent, waiting up to {@code timeout}. */
