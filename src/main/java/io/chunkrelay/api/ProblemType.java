@@ -21,6 +21,8 @@ public enum ProblemType {
   STREAM_COMPLETED(409, "Stream is completed"),
   IDEMPOTENCY_KEY_REUSED(422, "Idempotency-Key reused with a different request"),
   AFTER_BEYOND_HEAD(400, "Resume position beyond the stream head"),
+  INVALID_PROMPT(400, "Invalid prompt"),
+  TOO_MANY_REPLIES(429, "Too many demo replies"),
   DATABASE_UNAVAILABLE(503, "Database unavailable"),
   INTERNAL_ERROR(500, "Internal error");
 

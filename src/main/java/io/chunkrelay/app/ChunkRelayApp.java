@@ -6,6 +6,8 @@ import io.chunkrelay.config.RelayConfig;
 import io.chunkrelay.config.SettingSource;
 import io.chunkrelay.delivery.Delivery;
 import io.chunkrelay.delivery.DeliveryHooks;
+import io.chunkrelay.demo.DemoProducer;
+import io.chunkrelay.demo.DemoServlet;
 import io.chunkrelay.fanout.Publisher;
 import io.chunkrelay.fanout.RedisFeed;
 import io.chunkrelay.metrics.Metrics;
@@ -31,6 +33,7 @@ import java.util.Collections;
 import java.util.Deque;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -118,6 +121,15 @@ public final class ChunkRelayApp implements ServletContextListener {
         .addServlet("health", new HealthServlet(database.dataSource(), feed, config.nodeId()))
         .addMapping("/health");
     context.addServlet("metrics", new MetricsServlet(metrics)).addMapping("/metrics");
+    if (config.demo().enabled()) {
+      DemoProducer demo =
+          new DemoProducer(
+              log, config.demo(), timer("chunk-relay-demo"), RandomGenerator.getDefault());
+      context.addServlet("demo", new DemoServlet(demo)).addMapping("/demo/*");
+      metrics.gauge(
+          "chunk_relay_demo_active_replies", "demo replies being written now", demo::active);
+      LOG.info("demo mode: POST /demo/replies starts simulated replies");
+    }
 
     ServerContainer webSockets =
         (ServerContainer) context.getAttribute(ServerContainer.class.getName());

@@ -20,6 +20,7 @@ import java.util.Optional;
  * @param delivery timing and bounds of WebSocket delivery
  * @param outboxRelayAfterMillis how long committed chunks may stay unpublished before the outbox
  *     relay publishes them ({@code CHUNK_RELAY_OUTBOX_RELAY_AFTER_MILLIS})
+ * @param demo the demo chat's simulated AI producer (on in the embedded run, off in a WAR)
  */
 public record RelayConfig(
     int httpPort,
@@ -28,7 +29,8 @@ public record RelayConfig(
     RedisSettings redis,
     Limits limits,
     DeliverySettings delivery,
-    long outboxRelayAfterMillis) {
+    long outboxRelayAfterMillis,
+    DemoSettings demo) {
 
   public static final int DEFAULT_HTTP_PORT = 8080;
   public static final String DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
@@ -65,6 +67,22 @@ public record RelayConfig(
     public static final long DEFAULT_IDLE_CHECK_MILLIS = 2_000;
     public static final int DEFAULT_MAX_QUEUED_FRAMES = 1_000;
     public static final int DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
+  }
+
+  /**
+   * The demo: a simulated AI producer that answers a prompt typed on the demo page by appending its
+   * reply word by word through the chunk log, as a real producer's requests would.
+   *
+   * @param enabled whether {@code /demo/replies} exists ({@code CHUNK_RELAY_DEMO}; the embedded run
+   *     sets it unless told otherwise, a deployed WAR leaves it off)
+   * @param meanWordMillis mean pause between two words of a reply ({@code
+   *     CHUNK_RELAY_DEMO_WORD_MILLIS})
+   * @param maxActiveReplies most replies being written at once; more prompts are refused with 429
+   *     ({@code CHUNK_RELAY_DEMO_MAX_REPLIES})
+   */
+  public record DemoSettings(boolean enabled, int meanWordMillis, int maxActiveReplies) {
+    public static final int DEFAULT_MEAN_WORD_MILLIS = 60;
+    public static final int DEFAULT_MAX_ACTIVE_REPLIES = 20;
   }
 
   /**
@@ -231,8 +249,16 @@ public record RelayConfig(
             (int) DEFAULT_OUTBOX_RELAY_AFTER_MILLIS,
             100,
             3_600_000);
+    DemoSettings demo =
+        new DemoSettings(
+            in.bool("CHUNK_RELAY_DEMO", false),
+            in.integer(
+                "CHUNK_RELAY_DEMO_WORD_MILLIS", DemoSettings.DEFAULT_MEAN_WORD_MILLIS, 1, 10_000),
+            in.integer(
+                "CHUNK_RELAY_DEMO_MAX_REPLIES", DemoSettings.DEFAULT_MAX_ACTIVE_REPLIES, 1, 1_000));
     String nodeId = in.optional("CHUNK_RELAY_NODE_ID").orElseGet(() -> hostName() + ":" + httpPort);
-    return new RelayConfig(httpPort, nodeId, database, redis, limits, delivery, relayAfterMillis);
+    return new RelayConfig(
+        httpPort, nodeId, database, redis, limits, delivery, relayAfterMillis, demo);
   }
 
   private static String hostName() {
@@ -270,6 +296,19 @@ public record RelayConfig(
       }
       throw new ConfigException(
           name + " must be an integer from " + min + " to " + max + ", got '" + raw.get() + "'");
+    }
+
+    boolean bool(String name, boolean defaultValue) {
+      Optional<String> raw = source.get(name);
+      if (raw.isEmpty()) {
+        return defaultValue;
+      }
+      return switch (raw.get().trim().toLowerCase(java.util.Locale.ROOT)) {
+        case "true", "yes", "on", "1" -> true;
+        case "false", "no", "off", "0" -> false;
+        default ->
+            throw new ConfigException(name + " must be true or false, got '" + raw.get() + "'");
+      };
     }
 
     String channelPrefix(String name) {

@@ -59,6 +59,10 @@ public final class Launcher {
     Path dataDir = Path.of(settings.get("CHUNK_RELAY_DATA_DIR").orElse(DEFAULT_DATA_DIR));
     String database = resolveDatabase(dataDir);
     String redis = resolveRedis();
+    if (settings.get("CHUNK_RELAY_DEMO").isEmpty()) {
+      // The embedded run is where people try the product: the demo chat's producer is on.
+      System.setProperty("CHUNK_RELAY_DEMO", "true");
+    }
     RelayConfig config = RelayConfig.load(settings);
 
     Tomcat tomcat = new Tomcat();
@@ -85,7 +89,11 @@ public final class Launcher {
     System.out.println("Chunk Relay node " + config.nodeId() + " is running");
     System.out.println("  database:  " + database);
     System.out.println("  redis:     " + redis);
-    System.out.println("  open:      " + base + "/");
+    System.out.println(
+        "  open:      "
+            + base
+            + "/"
+            + (config.demo().enabled() ? "   (the demo chat)" : "   (demo producer off)"));
     System.out.println("  append:    curl -X POST " + base + "/api/streams/s1/chunks \\");
     System.out.println(
         "               -H 'Content-Type: application/json'"

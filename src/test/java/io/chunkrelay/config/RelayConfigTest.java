@@ -23,6 +23,16 @@ class RelayConfigTest {
     assertEquals(RelayConfig.DEFAULT_REDIS_CHANNEL_PREFIX, config.redis().channelPrefix());
     assertEquals(RelayConfig.Limits.defaults(), config.limits());
     assertTrue(config.nodeId().endsWith(":8080"), config.nodeId());
+    assertEquals(false, config.demo().enabled(), "a deployed WAR has no demo producer by default");
+  }
+
+  @Test
+  void theDemoIsSwitchedOnByName() {
+    Map<String, String> settings = minimal();
+    settings.put("CHUNK_RELAY_DEMO", "true");
+    settings.put("CHUNK_RELAY_DEMO_WORD_MILLIS", "25");
+    RelayConfig config = RelayConfig.load(SettingSource.of(settings));
+    assertEquals(new RelayConfig.DemoSettings(true, 25, 20), config.demo());
   }
 
   @Test
@@ -47,7 +57,10 @@ class RelayConfigTest {
             Map.entry("CHUNK_RELAY_DB_URL", "jdbc:mysql://localhost/x"),
             Map.entry("CHUNK_RELAY_DELIVERY_POLL_MILLIS", "1"),
             Map.entry("CHUNK_RELAY_MAX_QUEUED_FRAMES", "2"),
-            Map.entry("CHUNK_RELAY_REDIS_CHANNEL_PREFIX", "has space"));
+            Map.entry("CHUNK_RELAY_REDIS_CHANNEL_PREFIX", "has space"),
+            Map.entry("CHUNK_RELAY_DEMO", "maybe"),
+            Map.entry("CHUNK_RELAY_DEMO_WORD_MILLIS", "0"),
+            Map.entry("CHUNK_RELAY_DEMO_MAX_REPLIES", "many"));
     for (Map.Entry<String, String> setting : bad.entrySet()) {
       Map<String, String> settings = minimal();
       settings.put(setting.getKey(), setting.getValue());

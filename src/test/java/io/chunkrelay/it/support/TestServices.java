@@ -72,6 +72,9 @@ public final class TestServices {
     System.setProperty("CHUNK_RELAY_REDIS_URL", redisUrl());
     System.setProperty("CHUNK_RELAY_REDIS_CHANNEL_PREFIX", channelPrefix());
     System.setProperty("CHUNK_RELAY_NODE_ID", "arquillian");
+    // The in-process node also serves the demo chat's assistant, for the browser tests.
+    System.setProperty("CHUNK_RELAY_DEMO", "true");
+    System.setProperty("CHUNK_RELAY_DEMO_WORD_MILLIS", "40");
   }
 
   /**

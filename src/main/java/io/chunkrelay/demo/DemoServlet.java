@@ -1,0 +1,117 @@
+package io.chunkrelay.demo;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chunkrelay.api.ProblemType;
+import io.chunkrelay.api.Problems;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * {@code POST /demo/replies} with {@code {"prompt":"..."}}: starts a simulated reply and answers
+ * {@code 202 {"streamId","messageId","chunks"}}; the page then subscribes to that stream like any
+ * other. Refusals are problems with stable codes: {@code unsupported-media-type}, {@code
+ * malformed-json}, {@code invalid-prompt}, {@code request-too-large} and {@code too-many-replies}
+ * (429, with {@code Retry-After}).
+ */
+public final class DemoServlet extends HttpServlet {
+  private static final long serialVersionUID = 1L;
+  static final int MAX_PROMPT_CHARS = 2_000;
+  private static final int MAX_BODY_BYTES = 16 * 1024;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final transient DemoProducer producer;
+
+  public DemoServlet(DemoProducer producer) {
+    this.producer = producer;
+  }
+
+  @Override
+  protected void service(HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
+    if (!"/replies".equals(request.getPathInfo())) {
+      Problems.write(request, response, ProblemType.NOT_FOUND, "no such resource");
+    } else if (!request.getMethod().equals("POST")) {
+      response.setHeader("Allow", "POST");
+      Problems.write(request, response, ProblemType.METHOD_NOT_ALLOWED, "allowed here: POST");
+    } else {
+      try {
+        start(request, response);
+      } catch (RuntimeException e) {
+        Problems.unexpected(request, response, e);
+      }
+    }
+  }
+
+  private void start(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    String type = Optional.ofNullable(request.getContentType()).orElse("");
+    if (!type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+      Problems.write(
+          request,
+          response,
+          ProblemType.UNSUPPORTED_MEDIA_TYPE,
+          "send the prompt as Content-Type: application/json");
+      return;
+    }
+    byte[] body;
+    try (InputStream in = request.getInputStream()) {
+      body = in.readNBytes(MAX_BODY_BYTES + 1);
+    }
+    if (body.length > MAX_BODY_BYTES) {
+      Problems.write(
+          request,
+          response,
+          ProblemType.REQUEST_TOO_LARGE,
+          "a prompt request has at most " + MAX_BODY_BYTES + " bytes");
+      return;
+    }
+    JsonNode parsed;
+    try {
+      parsed = JSON.readTree(body);
+    } catch (JacksonException e) {
+      Problems.write(
+          request,
+          response,
+          ProblemType.MALFORMED_JSON,
+          "the body is not JSON: expected {\"prompt\":\"...\"}");
+      return;
+    }
+    JsonNode prompt = parsed == null ? null : parsed.get("prompt");
+    if (prompt == null
+        || !prompt.isTextual()
+        || prompt.asText().isBlank()
+        || prompt.asText().length() > MAX_PROMPT_CHARS) {
+      Problems.write(
+          request,
+          response,
+          ProblemType.INVALID_PROMPT,
+          "prompt must be a non-blank string of at most " + MAX_PROMPT_CHARS + " characters");
+      return;
+    }
+    Optional<DemoProducer.Reply> reply = producer.start(prompt.asText());
+    if (reply.isEmpty()) {
+      response.setHeader("Retry-After", "5");
+      Problems.write(
+          request,
+          response,
+          ProblemType.TOO_MANY_REPLIES,
+          "the demo is writing as many replies as it may; try again in a few seconds");
+      return;
+    }
+    ObjectNode answer = JSON.createObjectNode();
+    answer.put("streamId", reply.get().streamId());
+    answer.put("messageId", reply.get().messageId());
+    answer.put("chunks", reply.get().chunks());
+    response.setStatus(HttpServletResponse.SC_ACCEPTED);
+    response.setContentType("application/json");
+    response.setCharacterEncoding("UTF-8");
+    response.getWriter().write(JSON.writeValueAsString(answer));
+  }
+}

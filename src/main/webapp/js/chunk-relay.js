@@ -1,0 +1,268 @@
+/**
+ * Chunk Relay browser client: an ES module, used without a build step.
+ *
+ *   import { connect } from './js/chunk-relay.js';
+ *   const sub = connect('chat-42', {
+ *     resume: true,                                  // survive a page reload (see below)
+ *     onChunk: (chunk, sub) => show(sub.text),       // chunk = {seq, messageId, content, final}
+ *     onComplete: ({ lastSeq, text }) => done(text),
+ *     onStateChange: (state, detail) => badge(state),
+ *   });
+ *   sub.drop();   // cut the connection as a network would; the client reconnects by itself
+ *   sub.close();  // stop for good
+ *
+ * The server already delivers every chunk exactly once and in order; the client checks it again:
+ * it drops a seq it already has, and when a seq arrives early (a gap, which the server never sends)
+ * it does not deliver it but reconnects from the last seq it has. After a lost connection it
+ * reconnects with exponential backoff and full jitter (a random wait below 250 ms, 500 ms, 1 s, ...
+ * up to 10 s; reset once a connection delivers), resuming with after=<last seq>.
+ *
+ * Page reloads: with `resume: true` the client keeps the last seq and the text assembled so far per
+ * stream in sessionStorage (one entry, written with every chunk, so the two always agree) and a
+ * reloaded page continues from there, asking the server only for what came after. Without it, a
+ * new page reads the stream again from `after` (default 0, the start).
+ *
+ * States: 'connecting' (socket opening), 'live' (open and receiving), 'reconnecting' (waiting
+ * before the next attempt; detail {delayMillis, attempt}), 'complete' (the stream ended and every
+ * chunk arrived), 'closed' (close() was called), 'failed' (the server refused the stream for good;
+ * detail {code, message}).
+ */
+
+export const State = Object.freeze({
+  CONNECTING: 'connecting',
+  LIVE: 'live',
+  RECONNECTING: 'reconnecting',
+  COMPLETE: 'complete',
+  CLOSED: 'closed',
+  FAILED: 'failed',
+});
+
+const STREAM_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const STORAGE_PREFIX = 'chunk-relay:';
+/** Error codes after which another attempt cannot succeed. */
+const PERMANENT_ERRORS = new Set(['invalid-stream-id', 'invalid-parameter', 'after-beyond-head']);
+const CLOSE_DROPPED = 4000;
+const CLOSE_GAP = 4001;
+const OPEN_TIMEOUT_MILLIS = 10000;
+
+/** Subscribes to one stream; returns the live {@link Subscription}. */
+export function connect(streamId, options = {}) {
+  return new Subscription(streamId, options);
+}
+
+/** Forgets what `resume: true` kept for a stream. */
+export function forget(streamId, storage = globalThis.sessionStorage) {
+  storage?.removeItem(STORAGE_PREFIX + streamId);
+}
+
+export class Subscription {
+  #streamId;
+  #options;
+  #storage;
+  #socket = null;
+  #retryTimer = null;
+  #openTimer = null;
+  #attempt = 0;
+  #state = null;
+  #lastSeq;
+  #text = '';
+  #stats = { reconnects: 0, duplicatesDropped: 0, gapsDetected: 0 };
+  #onOnline = () => this.#retryNow();
+
+  constructor(streamId, options) {
+    if (typeof streamId !== 'string' || !STREAM_ID.test(streamId)) {
+      throw new TypeError(`stream id must be 1-128 characters of [A-Za-z0-9._:-], got ${streamId}`);
+    }
+    const after = options.after ?? 0;
+    if (!Number.isSafeInteger(after) || after < 0) {
+      throw new TypeError(`after must be a non-negative integer, got ${after}`);
+    }
+    this.#streamId = streamId;
+    this.#options = {
+      initialBackoffMillis: 250,
+      maxBackoffMillis: 10000,
+      baseUrl: new URL('..', import.meta.url),
+      ...options,
+    };
+    this.#storage = options.resume ? options.storage ?? globalThis.sessionStorage : null;
+    this.#lastSeq = after;
+    const kept = this.#restore();
+    globalThis.addEventListener?.('online', this.#onOnline);
+    if (kept?.complete) {
+      // Everything arrived before the reload: nothing to connect for.
+      queueMicrotask(() => this.#finish(this.#lastSeq));
+    } else {
+      this.#open();
+    }
+  }
+
+  get streamId() { return this.#streamId; }
+  /** The seq of the last chunk delivered (or restored); the next connection resumes after it. */
+  get lastSeq() { return this.#lastSeq; }
+  /** Every delivered chunk's content, joined in seq order. */
+  get text() { return this.#text; }
+  get state() { return this.#state; }
+  /** How often the connection was re-opened, and what the second line of defence caught. */
+  get stats() { return { ...this.#stats }; }
+
+  /** Cuts the connection the way a network would; the client reconnects by itself. */
+  drop() {
+    if (this.#socket && !this.#isOver()) {
+      this.#socket.close(CLOSE_DROPPED, 'dropped by the client');
+    }
+  }
+
+  /** Stops for good: no more callbacks, no reconnects. */
+  close() {
+    if (this.#isOver()) return;
+    this.#setState(State.CLOSED);
+    this.#teardown();
+  }
+
+  #open() {
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+    const url = new URL(`ws/streams/${encodeURIComponent(this.#streamId)}`, this.#options.baseUrl);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : url.protocol === 'http:' ? 'ws:' : url.protocol;
+    url.searchParams.set('after', String(this.#lastSeq));
+    this.#setState(State.CONNECTING, { after: this.#lastSeq });
+    const socket = new WebSocket(url);
+    this.#socket = socket;
+    this.#openTimer = setTimeout(() => socket.close(), OPEN_TIMEOUT_MILLIS);
+    socket.onopen = () => {
+      clearTimeout(this.#openTimer);
+      if (this.#socket === socket) this.#setState(State.LIVE, { after: this.#lastSeq });
+    };
+    socket.onmessage = (event) => {
+      if (this.#socket === socket) this.#receive(socket, event.data);
+    };
+    socket.onclose = (event) => {
+      clearTimeout(this.#openTimer);
+      if (this.#socket === socket) this.#lost(event);
+    };
+  }
+
+  #receive(socket, data) {
+    let frame;
+    try {
+      frame = JSON.parse(data);
+    } catch {
+      this.#emitError({ code: 'malformed-frame', message: 'the server sent a frame that is not JSON' });
+      return;
+    }
+    if (frame.type === 'chunk') {
+      this.#chunk(socket, frame);
+    } else if (frame.type === 'complete') {
+      if (frame.lastSeq > this.#lastSeq) {
+        this.#gap(socket, frame.lastSeq);
+      } else {
+        this.#finish(frame.lastSeq);
+      }
+    } else if (frame.type === 'error') {
+      this.#emitError({ code: frame.code, message: frame.message });
+      if (PERMANENT_ERRORS.has(frame.code)) {
+        this.#setState(State.FAILED, { code: frame.code, message: frame.message });
+        this.#teardown();
+      }
+    }
+  }
+
+  #chunk(socket, frame) {
+    if (frame.seq <= this.#lastSeq) {
+      this.#stats.duplicatesDropped++;
+      return;
+    }
+    if (frame.seq > this.#lastSeq + 1) {
+      this.#gap(socket, frame.seq);
+      return;
+    }
+    this.#attempt = 0;
+    this.#lastSeq = frame.seq;
+    this.#text += frame.content;
+    this.#keep(false);
+    const chunk = { seq: frame.seq, messageId: frame.messageId, content: frame.content, final: frame.final };
+    this.#options.onChunk?.(chunk, this);
+  }
+
+  /** A seq beyond the next one: never delivered out of order; ask again from what we have. */
+  #gap(socket, seenSeq) {
+    this.#stats.gapsDetected++;
+    this.#emitError({ code: 'gap-detected', message: `expected seq ${this.#lastSeq + 1}, got ${seenSeq}` });
+    socket.close(CLOSE_GAP, 'gap detected');
+  }
+
+  #lost(event) {
+    this.#socket = null;
+    if (this.#isOver()) return;
+    this.#stats.reconnects++;
+    const ceiling = Math.min(
+      this.#options.maxBackoffMillis,
+      this.#options.initialBackoffMillis * 2 ** Math.min(this.#attempt, 16),
+    );
+    const delayMillis = Math.round(Math.random() * ceiling);
+    this.#attempt++;
+    this.#setState(State.RECONNECTING, { delayMillis, attempt: this.#attempt, code: event.code });
+    this.#retryTimer = setTimeout(() => this.#open(), delayMillis);
+  }
+
+  #retryNow() {
+    if (this.#state === State.RECONNECTING) this.#open();
+  }
+
+  #finish(lastSeq) {
+    if (this.#isOver()) return;
+    this.#keep(true);
+    this.#setState(State.COMPLETE, { lastSeq });
+    this.#teardown();
+    this.#options.onComplete?.({ lastSeq, text: this.#text });
+  }
+
+  #teardown() {
+    clearTimeout(this.#retryTimer);
+    clearTimeout(this.#openTimer);
+    globalThis.removeEventListener?.('online', this.#onOnline);
+    const socket = this.#socket;
+    this.#socket = null;
+    if (socket && socket.readyState <= WebSocket.OPEN) socket.close(1000);
+  }
+
+  #isOver() {
+    return this.#state === State.COMPLETE || this.#state === State.CLOSED || this.#state === State.FAILED;
+  }
+
+  #setState(state, detail = {}) {
+    this.#state = state;
+    this.#options.onStateChange?.(state, detail, this);
+  }
+
+  #emitError(error) {
+    this.#options.onError?.(error, this);
+  }
+
+  #restore() {
+    if (!this.#storage) return null;
+    try {
+      const kept = JSON.parse(this.#storage.getItem(STORAGE_PREFIX + this.#streamId));
+      if (kept && Number.isSafeInteger(kept.lastSeq) && kept.lastSeq >= this.#lastSeq && typeof kept.text === 'string') {
+        this.#lastSeq = kept.lastSeq;
+        this.#text = kept.text;
+        return kept;
+      }
+    } catch {
+      // An unreadable entry is ignored: the stream is read again from `after`.
+    }
+    return null;
+  }
+
+  #keep(complete) {
+    if (!this.#storage) return;
+    try {
+      this.#storage.setItem(
+        STORAGE_PREFIX + this.#streamId,
+        JSON.stringify({ lastSeq: this.#lastSeq, text: this.#text, complete }),
+      );
+    } catch {
+      // Storage full or denied: resuming after a reload then reads the stream again from `after`.
+    }
+  }
+}
