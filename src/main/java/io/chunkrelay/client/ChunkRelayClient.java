@@ -1,0 +1,291 @@
+package io.chunkrelay.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.regex.Pattern;
+
+/**
+ * A Chunk Relay node (or a load balancer in front of several) seen from a JVM application.
+ *
+ * <p>Producer side: {@link #append} and {@link #appendBatch} send one request with one {@code
+ * Idempotency-Key} and retry it, with the same key, when no answer came or the answer was 429, 500,
+ * 502, 503 or 504 (honouring {@code Retry-After}); the server stores the chunk once however many
+ * tries reach it and answers a retry with the original seqs. Any other refusal is thrown at once as
+ * a {@link ChunkRelayException} carrying the problem's code.
+ *
+ * <p>Consumer side: {@link #subscribe} opens a {@link Subscription} that delivers every chunk after
+ * a seq exactly once and in order, reconnecting by itself.
+ *
+ * <pre>{@code
+ * try (ChunkRelayClient relay = ChunkRelayClient.create(URI.create("http://localhost:8080/"))) {
+ *   relay.append("chat-42", "m1", "Hello ", false);
+ *   relay.append("chat-42", "m1", "world", true);
+ *   relay.complete("chat-42");
+ *   Subscription sub = relay.subscribe("chat-42", 0, chunk -> System.out.print(chunk.content()));
+ *   sub.completion().join();
+ * }
+ * }</pre>
+ */
+public final class ChunkRelayClient implements AutoCloseable {
+  private static final Pattern STREAM_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+  private static final Set<Integer> RETRYABLE = Set.of(429, 500, 502, 503, 504);
+  private static final long MAX_RETRY_AFTER_MILLIS = 30_000;
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  private final URI base;
+  private final HttpClient http;
+  private final Duration requestTimeout;
+  private final int maxAttempts;
+  private final Backoff backoff;
+  private final ScheduledExecutorService timer;
+  private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
+
+  private ChunkRelayClient(Builder builder) {
+    String uri = builder.base.toString();
+    this.base = URI.create(uri.endsWith("/") ? uri : uri + "/");
+    this.requestTimeout = builder.requestTimeout;
+    this.maxAttempts = builder.maxAttempts;
+    this.backoff = new Backoff(builder.initialBackoff, builder.maxBackoff);
+    this.http = HttpClient.newBuilder().connectTimeout(builder.connectTimeout).build();
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            runnable -> {
+              Thread thread = new Thread(runnable, "chunk-relay-client");
+              thread.setDaemon(true);
+              return thread;
+            });
+  }
+
+  /** A client with the defaults: 10 s per request, 8 attempts, backoff 100 ms up to 5 s. */
+  public static ChunkRelayClient create(URI base) {
+    return builder(base).build();
+  }
+
+  public static Builder builder(URI base) {
+    return new Builder(base);
+  }
+
+  /** Appends one chunk, retrying safely; returns its seq in {@link Appended#firstSeq()}. */
+  public Appended append(String streamId, String messageId, String content, boolean isFinal) {
+    return append(streamId, new Draft(messageId, content, isFinal), newKey());
+  }
+
+  /**
+   * Appends one chunk under the caller's own idempotency key: a producer that may itself restart
+   * keeps the key with the chunk, so a retry after its own crash cannot append twice either.
+   */
+  public Appended append(String streamId, Draft chunk, String idempotencyKey) {
+    ObjectNode body = draft(chunk);
+    JsonNode answer = post(streamId, "chunks", body.toString(), idempotencyKey);
+    long seq = answer.path("seq").asLong();
+    return new Appended(streamId, seq, seq, answer.path("replayed").asBoolean());
+  }
+
+  /** Appends chunks atomically (consecutive seqs), retrying safely. */
+  public Appended appendBatch(String streamId, List<Draft> chunks) {
+    return appendBatch(streamId, chunks, newKey());
+  }
+
+  public Appended appendBatch(String streamId, List<Draft> chunks, String idempotencyKey) {
+    if (chunks.isEmpty()) {
+      throw new IllegalArgumentException("a batch needs at least one chunk");
+    }
+    ArrayNode body = JSON.createArrayNode();
+    chunks.forEach(chunk -> body.add(draft(chunk)));
+    JsonNode answer = post(streamId, "chunks", body.toString(), idempotencyKey);
+    return new Appended(
+        streamId,
+        answer.path("firstSeq").asLong(),
+        answer.path("lastSeq").asLong(),
+        answer.path("replayed").asBoolean());
+  }
+
+  /** Completes the stream (a repeat is harmless) and returns its last seq. */
+  public long complete(String streamId) {
+    return post(streamId, "complete", "{}", null).path("lastSeq").asLong();
+  }
+
+  /**
+   * Delivers every chunk of the stream with a seq above {@code after} to {@code listener}, once and
+   * in order, until the stream completes or the subscription is closed.
+   */
+  public Subscription subscribe(String streamId, long after, Subscription.Listener listener) {
+    checkStreamId(streamId);
+    if (after < 0) {
+      throw new IllegalArgumentException("after must not be negative, got " + after);
+    }
+    String http = base.resolve("ws/streams/" + streamId).toString();
+    URI ws = URI.create(http.replaceFirst("^http", "ws"));
+    Subscription subscription =
+        new Subscription(this.http, ws, streamId, after, listener, backoff, timer);
+    subscriptions.add(subscription);
+    subscription
+        .completion()
+        .whenComplete((lastSeq, failure) -> subscriptions.remove(subscription));
+    subscription.start();
+    return subscription;
+  }
+
+  /** Closes every open subscription and stops the client's timer. */
+  @Override
+  public void close() {
+    subscriptions.forEach(Subscription::close);
+    timer.shutdownNow();
+  }
+
+  private JsonNode post(String streamId, String action, String body, String idempotencyKey) {
+    checkStreamId(streamId);
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(base.resolve("api/streams/" + streamId + "/" + action))
+            .timeout(requestTimeout)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (idempotencyKey != null) {
+      request.header("Idempotency-Key", idempotencyKey);
+    }
+    return exchange(request.build(), action + " on stream " + streamId);
+  }
+
+  /** Sends until an answer that is not worth retrying, or attempts run out. */
+  private JsonNode exchange(HttpRequest request, String what) {
+    for (int attempt = 1; ; attempt++) {
+      long waitMillis;
+      try {
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        int status = response.statusCode();
+        JsonNode body = parse(response.body());
+        if (status < 300) {
+          if (body instanceof ObjectNode answer) {
+            answer.put(
+                "replayed", response.headers().firstValue("Idempotent-Replayed").isPresent());
+          }
+          return body;
+        }
+        String code = body.path("code").asText("http-" + status);
+        String detail = body.path("detail").asText(response.body());
+        if (!RETRYABLE.contains(status) || attempt >= maxAttempts) {
+          throw new ChunkRelayException(
+              status, code, what + " failed after " + attempt + " attempt(s): " + detail, null);
+        }
+        waitMillis =
+            Math.max(
+                backoff.delayMillis(attempt),
+                response.headers().firstValueAsLong("Retry-After").stream()
+                    .map(seconds -> Math.min(seconds * 1000, MAX_RETRY_AFTER_MILLIS))
+                    .findFirst()
+                    .orElse(0L));
+      } catch (IOException e) {
+        if (attempt >= maxAttempts) {
+          throw new ChunkRelayException(
+              0, "unreachable", what + " got no answer in " + attempt + " attempt(s)", e);
+        }
+        waitMillis = backoff.delayMillis(attempt);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ChunkRelayException(0, "interrupted", what + " was interrupted", e);
+      }
+      pause(waitMillis, what);
+    }
+  }
+
+  private static void pause(long millis, String what) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ChunkRelayException(0, "interrupted", what + " was interrupted", e);
+    }
+  }
+
+  private static JsonNode parse(String body) {
+    try {
+      return body.isEmpty() ? JSON.createObjectNode() : JSON.readTree(body);
+    } catch (IOException notJson) {
+      // A proxy's HTML error page, say: reported with its status and raw text.
+      return JSON.createObjectNode();
+    }
+  }
+
+  private static ObjectNode draft(Draft chunk) {
+    ObjectNode node = JSON.createObjectNode();
+    node.put("messageId", chunk.messageId());
+    node.put("content", chunk.content());
+    node.put("final", chunk.isFinal());
+    return node;
+  }
+
+  private static void checkStreamId(String streamId) {
+    if (streamId == null || !STREAM_ID.matcher(streamId).matches()) {
+      throw new IllegalArgumentException(
+          "stream id must be 1-128 characters of [A-Za-z0-9._:-], got '" + streamId + "'");
+    }
+  }
+
+  private static String newKey() {
+    return UUID.randomUUID().toString();
+  }
+
+  /** Settings of a {@link ChunkRelayClient}; every one has a default. */
+  public static final class Builder {
+    private final URI base;
+    private Duration connectTimeout = Duration.ofSeconds(5);
+    private Duration requestTimeout = Duration.ofSeconds(10);
+    private int maxAttempts = 8;
+    private Duration initialBackoff = Duration.ofMillis(100);
+    private Duration maxBackoff = Duration.ofSeconds(5);
+
+    private Builder(URI base) {
+      if (base == null || !("http".equals(base.getScheme()) || "https".equals(base.getScheme()))) {
+        throw new IllegalArgumentException("base must be an http(s) URI, got " + base);
+      }
+      this.base = base;
+    }
+
+    /** How long to wait for a TCP connection (default 5 s). */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = timeout;
+      return this;
+    }
+
+    /** How long one request may take before it counts as unanswered and is retried (10 s). */
+    public Builder requestTimeout(Duration timeout) {
+      this.requestTimeout = timeout;
+      return this;
+    }
+
+    /** Tries per append or complete, the first included (default 8). */
+    public Builder maxAttempts(int attempts) {
+      if (attempts < 1) {
+        throw new IllegalArgumentException("maxAttempts must be at least 1, got " + attempts);
+      }
+      this.maxAttempts = attempts;
+      return this;
+    }
+
+    /** Waits between retries and reconnects: random below initial * 2^n, at most max. */
+    public Builder backoff(Duration initial, Duration max) {
+      new Backoff(initial, max);
+      this.initialBackoff = initial;
+      this.maxBackoff = max;
+      return this;
+    }
+
+    public ChunkRelayClient build() {
+      return new ChunkRelayClient(this);
+    }
+  }
+}

@@ -1,0 +1,15 @@
+package io.chunkrelay.client;
+
+import java.util.Objects;
+
+/** A chunk a producer appends; the server gives it its seq. */
+public record Draft(String messageId, String content, boolean isFinal) {
+  public Draft {
+    Objects.requireNonNull(messageId, "messageId");
+    Objects.requireNonNull(content, "content");
+  }
+
+  public static Draft of(String messageId, String content) {
+    return new Draft(messageId, content, false);
+  }
+}
