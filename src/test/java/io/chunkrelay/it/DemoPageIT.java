@@ -108,6 +108,71 @@ class DemoPageIT {
     }
   }
 
+  @Test
+  void theBrowserClientDropsDuplicatesAndNeverSkipsAGap() throws Exception {
+    try (DemoBrowser page = DemoBrowser.open(base.toString())) {
+      // The real module in the real browser, fed by a hand-driven socket: the server never sends
+      // duplicates or gaps, so only a fake can check the client's second line of defence.
+      Object result = page.asyncScript(FAKE_SOCKET_SCRIPT);
+      assertEquals(
+          "seqs=1,2,3,4 text=abcd duplicates=2 gaps=1 reconnects=2"
+              + " urls=after=0,after=2,after=3 state=complete",
+          result);
+    }
+  }
+
+  private static final String FAKE_SOCKET_SCRIPT =
+      """
+      const done = arguments[arguments.length - 1];
+      (async () => {
+      const { connect } = await import(new URL('js/chunk-relay.js', location.href).href);
+      const sockets = [];
+      class FakeSocket {
+        static OPEN = 1;
+        constructor(url) {
+          this.url = String(url); this.readyState = 0; sockets.push(this);
+          setTimeout(() => { this.readyState = 1; this.onopen?.(); }, 0);
+        }
+        close(code) {
+          if (this.readyState > 1) return;
+          this.readyState = 3;
+          setTimeout(() => this.onclose?.({ code: code ?? 1005 }), 0);
+        }
+        chunk(seq, content) {
+          this.onmessage?.({ data: JSON.stringify({ type: 'chunk', seq, messageId: 'm', content, final: false }) });
+        }
+      }
+      window.WebSocket = FakeSocket;
+      const seqs = [];
+      const opened = (n) => new Promise((resolve) => {
+        const wait = () => (sockets.length >= n && sockets[n - 1].readyState === 1 ? resolve() : setTimeout(wait, 5));
+        wait();
+      });
+      const sub = connect('fake-stream', {
+        initialBackoffMillis: 1, maxBackoffMillis: 2,
+        onChunk: (chunk) => seqs.push(chunk.seq),
+        onComplete: () => {
+          const urls = sockets.map((s) => 'after=' + new URL(s.url).searchParams.get('after'));
+          const stats = sub.stats;
+          done(`seqs=${seqs} text=${sub.text} duplicates=${stats.duplicatesDropped}`
+            + ` gaps=${stats.gapsDetected} reconnects=${stats.reconnects} urls=${urls} state=${sub.state}`);
+        },
+      });
+      await opened(1);
+      const first = sockets[0];
+      first.chunk(1, 'a'); first.chunk(2, 'b'); first.chunk(2, 'b'); first.chunk(1, 'a');
+      first.chunk(4, 'd');                     // a gap: must not be shown, must reconnect after 2
+      await opened(2);
+      const second = sockets[1];
+      second.chunk(3, 'c');
+      second.close(1006);                      // a lost connection: reconnect after 3
+      await opened(3);
+      const third = sockets[2];
+      third.chunk(4, 'd');
+      third.onmessage({ data: JSON.stringify({ type: 'complete', lastSeq: 4 }) });
+      })().catch((error) => done('failed: ' + error));
+      """;
+
   /** The page, the assistant and the table agree on the reply, and the page says so. */
   private static void assertReplyIsExact(DemoBrowser page, String prompt, String stream) {
     String expected = SimulatedAssistant.replyTo(prompt);

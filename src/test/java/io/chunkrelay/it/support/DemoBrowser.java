@@ -167,6 +167,11 @@ public final class DemoBrowser implements AutoCloseable {
     return ((JavascriptExecutor) driver).executeScript(script);
   }
 
+  /** Runs an async script in the page; it answers by calling its last argument. */
+  public Object asyncScript(String script) {
+    return ((JavascriptExecutor) driver).executeAsyncScript(script);
+  }
+
   private List<WebElement> turns() {
     return driver.findElements(By.cssSelector("article.turn"));
   }
