@@ -220,7 +220,7 @@ async function ask(prompt) {
   });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) {
-    notice.textContent = response.status === 404
+    notice.textContent = body.code === 'demo-disabled'
       ? 'The demo assistant is off on this node (set CHUNK_RELAY_DEMO=true to switch it on).'
       : `The assistant could not start: ${body.detail ?? response.statusText}`;
     notice.hidden = false;

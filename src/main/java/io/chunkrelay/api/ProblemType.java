@@ -23,6 +23,7 @@ public enum ProblemType {
   AFTER_BEYOND_HEAD(400, "Resume position beyond the stream head"),
   INVALID_PROMPT(400, "Invalid prompt"),
   TOO_MANY_REPLIES(429, "Too many demo replies"),
+  DEMO_DISABLED(404, "Demo mode is off"),
   DATABASE_UNAVAILABLE(503, "Database unavailable"),
   INTERNAL_ERROR(500, "Internal error");
 

@@ -125,10 +125,14 @@ public final class ChunkRelayApp implements ServletContextListener {
       DemoProducer demo =
           new DemoProducer(
               log, config.demo(), timer("chunk-relay-demo"), RandomGenerator.getDefault());
-      context.addServlet("demo", new DemoServlet(demo)).addMapping("/demo/*");
+      context.addServlet("demo", DemoServlet.enabled(demo)).addMapping("/demo/*");
       metrics.gauge(
           "chunk_relay_demo_active_replies", "demo replies being written now", demo::active);
+      metrics.gauge(
+          "chunk_relay_demo_replies_started_total", "demo replies started", demo::started);
       LOG.info("demo mode: POST /demo/replies starts simulated replies");
+    } else {
+      context.addServlet("demo", DemoServlet.disabled()).addMapping("/demo/*");
     }
 
     ServerContainer webSockets =

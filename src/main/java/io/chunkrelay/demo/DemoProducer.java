@@ -11,6 +11,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +35,7 @@ public final class DemoProducer {
   private final ScheduledExecutorService timer;
   private final RandomGenerator random;
   private final AtomicInteger active = new AtomicInteger();
+  private final AtomicLong started = new AtomicLong();
 
   /** A reply being written: its stream, its message id and how many chunks it will have. */
   public record Reply(String streamId, String messageId, int chunks) {}
@@ -52,12 +54,18 @@ public final class DemoProducer {
       active.decrementAndGet();
       return Optional.empty();
     }
+    started.incrementAndGet();
     String id = UUID.randomUUID().toString();
     List<String> chunks = SimulatedAssistant.chunks(SimulatedAssistant.replyTo(prompt));
     Reply reply = new Reply("demo-" + id, "msg-" + id.substring(0, 8), chunks.size());
     LOG.info("demo reply stream={} chunks={} started", reply.streamId(), chunks.size());
     new Writing(reply, chunks).schedule(THINKING_MILLIS);
     return Optional.of(reply);
+  }
+
+  /** Replies started since the node started. */
+  public long started() {
+    return started.get();
   }
 
   /** Replies being written now. */

@@ -17,9 +17,9 @@ import java.util.Optional;
 /**
  * {@code POST /demo/replies} with {@code {"prompt":"..."}}: starts a simulated reply and answers
  * {@code 202 {"streamId","messageId","chunks"}}; the page then subscribes to that stream like any
- * other. Refusals are problems with stable codes: {@code unsupported-media-type}, {@code
- * malformed-json}, {@code invalid-prompt}, {@code request-too-large} and {@code too-many-replies}
- * (429, with {@code Retry-After}).
+ * other. Outside demo mode the path answers {@code 404 demo-disabled}. Refusals are problems with
+ * stable codes: {@code unsupported-media-type}, {@code malformed-json}, {@code invalid-prompt},
+ * {@code request-too-large} and {@code too-many-replies} (429, with {@code Retry-After}).
  */
 public final class DemoServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
@@ -27,16 +27,32 @@ public final class DemoServlet extends HttpServlet {
   private static final int MAX_BODY_BYTES = 16 * 1024;
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final transient DemoProducer producer;
+  private final transient Optional<DemoProducer> producer;
 
-  public DemoServlet(DemoProducer producer) {
+  private DemoServlet(Optional<DemoProducer> producer) {
     this.producer = producer;
+  }
+
+  /** The demo's endpoint, starting replies with {@code producer}. */
+  public static DemoServlet enabled(DemoProducer producer) {
+    return new DemoServlet(Optional.of(producer));
+  }
+
+  /** Outside demo mode: every request is answered {@code 404 demo-disabled}. */
+  public static DemoServlet disabled() {
+    return new DemoServlet(Optional.empty());
   }
 
   @Override
   protected void service(HttpServletRequest request, HttpServletResponse response)
       throws IOException {
-    if (!"/replies".equals(request.getPathInfo())) {
+    if (producer.isEmpty()) {
+      Problems.write(
+          request,
+          response,
+          ProblemType.DEMO_DISABLED,
+          "the demo assistant is off on this node; set CHUNK_RELAY_DEMO=true to switch it on");
+    } else if (!"/replies".equals(request.getPathInfo())) {
       Problems.write(request, response, ProblemType.NOT_FOUND, "no such resource");
     } else if (!request.getMethod().equals("POST")) {
       response.setHeader("Allow", "POST");
@@ -95,7 +111,7 @@ public final class DemoServlet extends HttpServlet {
           "prompt must be a non-blank string of at most " + MAX_PROMPT_CHARS + " characters");
       return;
     }
-    Optional<DemoProducer.Reply> reply = producer.start(prompt.asText());
+    Optional<DemoProducer.Reply> reply = producer.get().start(prompt.asText());
     if (reply.isEmpty()) {
       response.setHeader("Retry-After", "5");
       Problems.write(

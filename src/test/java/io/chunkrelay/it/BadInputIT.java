@@ -230,6 +230,57 @@ class BadInputIT {
     assertEquals(1, ChunkTable.head(stream));
   }
 
+  @Test
+  void badDemoPromptsAreRefusedAndStartNothing() {
+    Http http = new Http(base);
+    long startedBefore = http.metric("chunk_relay_demo_replies_started_total");
+    String[][] bad = {
+      {"malformed", JSON, "{\"prompt\":", "400", "malformed-json"},
+      {"not an object", JSON, "[1]", "400", "invalid-prompt"},
+      {"no prompt", JSON, "{}", "400", "invalid-prompt"},
+      {"blank prompt", JSON, "{\"prompt\":\"  \\n \"}", "400", "invalid-prompt"},
+      {"number prompt", JSON, "{\"prompt\":42}", "400", "invalid-prompt"},
+      {"long prompt", JSON, "{\"prompt\":\"" + "p".repeat(2001) + "\"}", "400", "invalid-prompt"},
+      {
+        "huge body", JSON, "{\"prompt\":\"" + "p".repeat(20_000) + "\"}", "413", "request-too-large"
+      },
+      {"form", "application/x-www-form-urlencoded", "prompt=hi", "415", "unsupported-media-type"},
+    };
+    for (String[] request : bad) {
+      Http.Response response =
+          http.post(
+              "demo/replies",
+              HttpRequest.BodyPublishers.ofString(request[2]),
+              "Content-Type",
+              request[1]);
+      assertProblem(request[0], response, Integer.parseInt(request[3]), request[4]);
+    }
+    assertProblem("GET", http.get("demo/replies"), 405, "method-not-allowed");
+    assertProblem("other path", http.get("demo/other"), 404, "not-found");
+    assertEquals(
+        0, http.metric("chunk_relay_demo_active_replies"), "a refused prompt started a reply");
+  }
+
+  @Test
+  void aFloodOfPromptsIsCappedWithTooManyReplies() {
+    Http http = new Http(base);
+    int accepted = 0;
+    Http.Response refused = null;
+    for (int i = 0; i < 25 && refused == null; i++) {
+      Http.Response response = http.postJson("demo/replies", "{\"prompt\":\"flood " + i + "\"}");
+      if (response.status() == 202) {
+        accepted++;
+      } else {
+        refused = response;
+      }
+    }
+    assertTrue(refused != null, "25 prompts in a row were all accepted");
+    assertProblem("flood", refused, 429, "too-many-replies");
+    assertEquals("5", refused.header("Retry-After"));
+    assertEquals(20, accepted, "CHUNK_RELAY_DEMO_MAX_REPLIES defaults to 20");
+    assertTrue(http.metric("chunk_relay_demo_active_replies") <= 20);
+  }
+
   private static Http.Response append(Http http, String stream, BadAppend bad) {
     String[] headers = new String[2 + bad.headers().length];
     headers[0] = "Content-Type";

@@ -1,6 +1,7 @@
 package io.chunkrelay.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -58,6 +59,22 @@ class StandaloneTomcatIT {
     Http.Response problem = http.postJson("api/streams/" + stream + "/chunks", "{");
     assertEquals(400, problem.status());
     assertEquals("malformed-json", problem.json().get("code").asText());
+  }
+
+  @Test
+  void theWarServesThePageAndTheClientButNoDemoAssistantUnlessSwitchedOn() {
+    Http http = new Http(base);
+    Http.Response page = http.get("");
+    assertEquals(200, page.status());
+    assertTrue(page.body().contains("js/demo.js"), page.body());
+    Http.Response module = http.get("js/chunk-relay.js");
+    assertEquals(200, module.status());
+    assertTrue(module.header("Content-Type").startsWith("text/javascript"), module.toString());
+    assertTrue(module.body().contains("export function connect("));
+
+    Http.Response demo = http.postJson("demo/replies", "{\"prompt\":\"hello\"}");
+    assertEquals(404, demo.status(), demo.body());
+    assertEquals("demo-disabled", demo.json().get("code").asText());
   }
 
   @Test
