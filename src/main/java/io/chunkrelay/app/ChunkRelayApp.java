@@ -128,8 +128,7 @@ public final class ChunkRelayApp implements ServletContextListener {
       context.addServlet("demo", DemoServlet.enabled(demo)).addMapping("/demo/*");
       metrics.gauge(
           "chunk_relay_demo_active_replies", "demo replies being written now", demo::active);
-      metrics.gauge(
-          "chunk_relay_demo_replies_started_total", "demo replies started", demo::started);
+      metrics.gauge("chunk_relay_demo_replies_started", "demo replies started", demo::started);
       LOG.info("demo mode: POST /demo/replies starts simulated replies");
     } else {
       context.addServlet("demo", DemoServlet.disabled()).addMapping("/demo/*");

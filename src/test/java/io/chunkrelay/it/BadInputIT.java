@@ -233,7 +233,7 @@ class BadInputIT {
   @Test
   void badDemoPromptsAreRefusedAndStartNothing() {
     Http http = new Http(base);
-    long startedBefore = http.metric("chunk_relay_demo_replies_started_total");
+    long startedBefore = http.metric("chunk_relay_demo_replies_started");
     String[][] bad = {
       {"malformed", JSON, "{\"prompt\":", "400", "malformed-json"},
       {"not an object", JSON, "[1]", "400", "invalid-prompt"},
