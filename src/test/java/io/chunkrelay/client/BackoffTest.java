@@ -1,6 +1,5 @@
 package io.chunkrelay.client;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,6 +31,7 @@ class BackoffTest {
     assertThrows(
         IllegalArgumentException.class,
         () -> new Backoff(Duration.ofSeconds(2), Duration.ofSeconds(1)));
-    assertEquals(0, new Backoff(Duration.ofMillis(1), Duration.ofMillis(1)).delayMillis(1) / 2);
+    long fixed = new Backoff(Duration.ofMillis(1), Duration.ofMillis(1)).delayMillis(5);
+    assertTrue(fixed == 0 || fixed == 1, "initial == max is allowed: " + fixed);
   }
 }
