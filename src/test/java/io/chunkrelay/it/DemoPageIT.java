@@ -7,10 +7,12 @@ import io.chunkrelay.demo.SimulatedAssistant;
 import io.chunkrelay.it.support.ChunkTable;
 import io.chunkrelay.it.support.DemoBrowser;
 import io.chunkrelay.it.support.Deployments;
+import io.chunkrelay.it.support.FaultyProxy;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Random;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.jboss.arquillian.container.test.api.Deployment;
@@ -89,6 +91,32 @@ class DemoPageIT {
   }
 
   @Test
+  void aReplyOverANetworkCutFiveTimesEndsWithEveryWordOnce() throws Exception {
+    String prompt = "Cut my network five times " + UUID.randomUUID();
+    long seed = System.nanoTime();
+    Random random = new Random(seed);
+    try (FaultyProxy network = new FaultyProxy("127.0.0.1", base.getPort());
+        DemoBrowser page =
+            DemoBrowser.open(
+                new URL("http", "127.0.0.1", network.port(), base.getPath()).toString())) {
+      String stream = page.ask(prompt);
+      for (int cut = 1; cut <= 5; cut++) {
+        page.awaitSeq(cut * 20L);
+        page.waitUntil(d -> "live".equals(page.connectionState()));
+        network.cut();
+        int expected = cut;
+        page.waitUntil(d -> page.reconnects() >= expected);
+        Thread.sleep(random.nextInt(300));
+        network.heal();
+      }
+      page.awaitComplete();
+
+      assertReplyIsExact(page, prompt, stream);
+      assertTrue(page.reconnects() >= 5, "seed " + seed + ": " + page.events());
+    }
+  }
+
+  @Test
   void theDemoMidStreamIsSavedAsAScreenshot() throws Exception {
     String prompt = "What happens to every word you write?";
     try (DemoBrowser page = DemoBrowser.open(base.toString())) {
@@ -105,6 +133,7 @@ class DemoPageIT {
       assertEquals(ChunkTable.chunks(stream).get(0).messageId(), firstRow.get(1));
       page.awaitComplete();
       assertReplyIsExact(page, prompt, stream);
+      page.screenshot(SCREENSHOTS.resolve("demo-complete.png"));
     }
   }
 
