@@ -8,8 +8,15 @@
  *     onComplete: ({ lastSeq, text }) => done(text),
  *     onStateChange: (state, detail) => badge(state),
  *   });
+ *   const { lastSeq, text } = await sub.completed;   // or rejects: failed or closed
  *   sub.drop();   // cut the connection as a network would; the client reconnects by itself
- *   sub.close();  // stop for good
+ *   sub.close();  // stop for good (so does aborting options.signal, an AbortSignal)
+ *
+ * Options: after (seq to start after, default 0), resume, onChunk, onComplete, onStateChange,
+ * onError ({code, message}: what was caught and recovered from, or why it failed), signal,
+ * baseUrl (where the relay is; default: the origin and path this module was loaded from, so a page
+ * on another origin that imports the module from the relay connects to the relay),
+ * initialBackoffMillis (250) and maxBackoffMillis (10000).
  *
  * The server already delivers every chunk exactly once and in order; the client checks it again:
  * it drops a seq it already has, and when a seq arrives early (a gap, which the server never sends)
@@ -68,6 +75,9 @@ export class Subscription {
   #text = '';
   #stats = { reconnects: 0, duplicatesDropped: 0, gapsDetected: 0 };
   #onOnline = () => this.#retryNow();
+  #settle;
+  /** Resolves with {lastSeq, text} when the stream completes; rejects if it fails or is closed. */
+  completed = new Promise((resolve, reject) => { this.#settle = { resolve, reject }; });
 
   constructor(streamId, options) {
     if (typeof streamId !== 'string' || !STREAM_ID.test(streamId)) {
@@ -86,8 +96,14 @@ export class Subscription {
     };
     this.#storage = options.resume ? options.storage ?? globalThis.sessionStorage : null;
     this.#lastSeq = after;
+    this.completed.catch(() => {}); // a rejection nobody awaits is not an error
     const kept = this.#restore();
     globalThis.addEventListener?.('online', this.#onOnline);
+    if (options.signal?.aborted) {
+      this.close();
+      return;
+    }
+    options.signal?.addEventListener('abort', () => this.close(), { once: true });
     if (kept?.complete) {
       // Everything arrived before the reload: nothing to connect for.
       queueMicrotask(() => this.#finish(this.#lastSeq));
@@ -117,6 +133,7 @@ export class Subscription {
     if (this.#isOver()) return;
     this.#setState(State.CLOSED);
     this.#teardown();
+    this.#settle.reject(new Error(`subscription to ${this.#streamId} was closed`));
   }
 
   #open() {
@@ -163,6 +180,7 @@ export class Subscription {
       if (PERMANENT_ERRORS.has(frame.code)) {
         this.#setState(State.FAILED, { code: frame.code, message: frame.message });
         this.#teardown();
+        this.#settle.reject(Object.assign(new Error(frame.message), { code: frame.code }));
       }
     }
   }
@@ -215,6 +233,7 @@ export class Subscription {
     this.#setState(State.COMPLETE, { lastSeq });
     this.#teardown();
     this.#options.onComplete?.({ lastSeq, text: this.#text });
+    this.#settle.resolve({ lastSeq, text: this.#text });
   }
 
   #teardown() {

@@ -145,7 +145,8 @@ class DemoPageIT {
       Object result = page.asyncScript(FAKE_SOCKET_SCRIPT);
       assertEquals(
           "seqs=1,2,3,4 text=abcd duplicates=2 gaps=1 reconnects=2"
-              + " urls=after=0,after=2,after=3 state=complete",
+              + " urls=after=0,after=2,after=3 state=complete"
+              + " refused=failed:after-beyond-head aborted=closed:rejected",
           result);
     }
   }
@@ -180,12 +181,6 @@ class DemoPageIT {
       const sub = connect('fake-stream', {
         initialBackoffMillis: 1, maxBackoffMillis: 2,
         onChunk: (chunk) => seqs.push(chunk.seq),
-        onComplete: () => {
-          const urls = sockets.map((s) => 'after=' + new URL(s.url).searchParams.get('after'));
-          const stats = sub.stats;
-          done(`seqs=${seqs} text=${sub.text} duplicates=${stats.duplicatesDropped}`
-            + ` gaps=${stats.gapsDetected} reconnects=${stats.reconnects} urls=${urls} state=${sub.state}`);
-        },
       });
       await opened(1);
       const first = sockets[0];
@@ -199,6 +194,23 @@ class DemoPageIT {
       const third = sockets[2];
       third.chunk(4, 'd');
       third.onmessage({ data: JSON.stringify({ type: 'complete', lastSeq: 4 }) });
+      const result = await sub.completed;
+      const urls = sockets.slice(0, 3).map((s) => 'after=' + new URL(s.url).searchParams.get('after'));
+      const stats = sub.stats;
+
+      const refused = connect('fake-refused', {});
+      await opened(4);
+      sockets[3].onmessage({ data: JSON.stringify({ type: 'error', code: 'after-beyond-head', message: 'no' }) });
+      const failure = await refused.completed.then(() => 'resolved', (error) => error.code);
+
+      const controller = new AbortController();
+      const aborted = connect('fake-aborted', { signal: controller.signal });
+      controller.abort();
+      const abort = await aborted.completed.then(() => 'resolved', () => 'rejected');
+
+      done(`seqs=${seqs} text=${result.text} duplicates=${stats.duplicatesDropped}`
+        + ` gaps=${stats.gapsDetected} reconnects=${stats.reconnects} urls=${urls} state=${sub.state}`
+        + ` refused=${refused.state}:${failure} aborted=${aborted.state}:${abort}`);
       })().catch((error) => done('failed: ' + error));
       """;
 
