@@ -123,8 +123,9 @@ public final class ChunkRelayApp implements ServletContextListener {
     context.addServlet("metrics", new MetricsServlet(metrics)).addMapping("/metrics");
     if (config.demo().enabled()) {
       DemoProducer demo =
-          new DemoProducer(
-              log, config.demo(), timer("chunk-relay-demo"), RandomGenerator.getDefault());
+          remember(
+              new DemoProducer(
+                  config.demo(), threads("chunk-relay-demo", 4), RandomGenerator.getDefault()));
       context.addServlet("demo", DemoServlet.enabled(demo)).addMapping("/demo/*");
       metrics.gauge(
           "chunk_relay_demo_active_replies", "demo replies being written now", demo::active);
@@ -160,8 +161,14 @@ public final class ChunkRelayApp implements ServletContextListener {
 
   /** A single daemon thread for periodic work, stopped with the node. */
   private ScheduledExecutorService timer(String threadName) {
+    return threads(threadName, 1);
+  }
+
+  /** Daemon threads for scheduled work, stopped with the node. */
+  private ScheduledExecutorService threads(String threadName, int count) {
     ScheduledExecutorService timer =
-        Executors.newSingleThreadScheduledExecutor(
+        Executors.newScheduledThreadPool(
+            count,
             runnable -> {
               Thread thread = new Thread(runnable, threadName);
               thread.setDaemon(true);

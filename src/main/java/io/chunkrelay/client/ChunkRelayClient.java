@@ -175,8 +175,15 @@ public final class ChunkRelayClient implements AutoCloseable {
           }
           return body;
         }
+        // A problem document has a code; anything else (a proxy's HTML page, say) gets one.
         String code = body.path("code").asText("http-" + status);
-        String detail = body.path("detail").asText(response.body());
+        String detail =
+            body.path("detail")
+                .asText(
+                    "HTTP "
+                        + status
+                        + " with "
+                        + response.headers().firstValue("Content-Type").orElse("no body type"));
         if (!RETRYABLE.contains(status) || attempt >= maxAttempts) {
           throw new ChunkRelayException(
               status, code, what + " failed after " + attempt + " attempt(s): " + detail, null);
@@ -215,7 +222,7 @@ public final class ChunkRelayClient implements AutoCloseable {
     try {
       return body.isEmpty() ? JSON.createObjectNode() : JSON.readTree(body);
     } catch (IOException notJson) {
-      // A proxy's HTML error page, say: reported with its status and raw text.
+      // A proxy's HTML error page, say: reported by its status and content type.
       return JSON.createObjectNode();
     }
   }

@@ -1,9 +1,11 @@
 package io.chunkrelay.demo;
 
+import io.chunkrelay.client.ChunkRelayClient;
+import io.chunkrelay.client.ChunkRelayException;
+import io.chunkrelay.client.Draft;
 import io.chunkrelay.config.RelayConfig.DemoSettings;
-import io.chunkrelay.store.ChunkLog;
-import io.chunkrelay.store.ChunkLogException;
-import io.chunkrelay.store.NewChunk;
+import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -12,44 +14,52 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes simulated replies into the chunk log at a model's pace. A reply is a stream of its own
- * ({@code demo-<uuid>}): after a short "thinking" pause, each word is appended with {@link
- * ChunkLog#append} (commit, then publish, as for an HTTP append), the last one marked final, and
- * the stream is completed. A failed append is retried with the same idempotency key, so a retry
- * after an unknown outcome never writes a word twice. At most {@link
- * DemoSettings#maxActiveReplies()} replies are written at once.
+ * Writes simulated replies at a model's pace through the real ingest path: the HTTP API of this
+ * very node, with the Java client, as an AI service would. A reply is a stream of its own ({@code
+ * demo-<uuid>}): after a short "thinking" pause, each word is appended under its own idempotency
+ * key ({@code <stream>:<index>}), the last one marked final, and the stream is completed. An append
+ * whose outcome is unknown is retried with the same key, so no word is ever written twice. At most
+ * {@link DemoSettings#maxActiveReplies()} replies are written at once.
  */
-public final class DemoProducer {
+public final class DemoProducer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DemoProducer.class);
   private static final long THINKING_MILLIS = 400;
   private static final long RETRY_MILLIS = 1_000;
   private static final int MAX_ATTEMPTS = 30;
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
 
-  private final ChunkLog log;
   private final DemoSettings settings;
   private final ScheduledExecutorService timer;
   private final RandomGenerator random;
   private final AtomicInteger active = new AtomicInteger();
   private final AtomicLong started = new AtomicLong();
+  private final AtomicReference<ChunkRelayClient> client = new AtomicReference<>();
 
   /** A reply being written: its stream, its message id and how many chunks it will have. */
   public record Reply(String streamId, String messageId, int chunks) {}
 
+  /**
+   * @param timer runs the replies' steps; a reply's steps run one after another, replies in
+   *     parallel as far as the timer has threads (each step waits for its HTTP answer)
+   */
   public DemoProducer(
-      ChunkLog log, DemoSettings settings, ScheduledExecutorService timer, RandomGenerator random) {
-    this.log = log;
+      DemoSettings settings, ScheduledExecutorService timer, RandomGenerator random) {
     this.settings = settings;
     this.timer = timer;
     this.random = random;
   }
 
-  /** Starts answering {@code prompt}; empty when the most replies are already being written. */
-  public Optional<Reply> start(String prompt) {
+  /**
+   * Starts answering {@code prompt} by appending to the node at {@code self} (the node's own base
+   * URL as its server socket sees it); empty when the most replies are already being written.
+   */
+  public Optional<Reply> start(String prompt, URI self) {
     if (active.incrementAndGet() > settings.maxActiveReplies()) {
       active.decrementAndGet();
       return Optional.empty();
@@ -59,8 +69,28 @@ public final class DemoProducer {
     List<String> chunks = SimulatedAssistant.chunks(SimulatedAssistant.replyTo(prompt));
     Reply reply = new Reply("demo-" + id, "msg-" + id.substring(0, 8), chunks.size());
     LOG.info("demo reply stream={} chunks={} started", reply.streamId(), chunks.size());
-    new Writing(reply, chunks).schedule(THINKING_MILLIS);
+    new Writing(clientFor(self), reply, chunks).schedule(THINKING_MILLIS);
     return Optional.of(reply);
+  }
+
+  private ChunkRelayClient clientFor(URI self) {
+    return client.updateAndGet(
+        existing ->
+            existing != null
+                ? existing
+                : ChunkRelayClient.builder(self)
+                    .requestTimeout(REQUEST_TIMEOUT)
+                    .maxAttempts(3)
+                    .build());
+  }
+
+  /** Stops the HTTP client; the timer's owner stops the replies. */
+  @Override
+  public void close() {
+    ChunkRelayClient open = client.getAndSet(null);
+    if (open != null) {
+      open.close();
+    }
   }
 
   /** Replies started since the node started. */
@@ -75,12 +105,14 @@ public final class DemoProducer {
 
   /** One reply's progress: the index of the next chunk to append, or the completion after them. */
   private final class Writing implements Runnable {
+    private final ChunkRelayClient relay;
     private final Reply reply;
     private final List<String> chunks;
     private int next;
     private int attempts;
 
-    Writing(Reply reply, List<String> chunks) {
+    Writing(ChunkRelayClient relay, Reply reply, List<String> chunks) {
+      this.relay = relay;
       this.reply = reply;
       this.chunks = chunks;
     }
@@ -91,32 +123,41 @@ public final class DemoProducer {
         if (next < chunks.size()) {
           appendNext();
         } else {
-          log.complete(reply.streamId());
+          relay.complete(reply.streamId());
           finish("completed");
         }
-      } catch (ChunkLogException e) {
-        // The stream was completed or its key reused by someone else: nothing sensible remains.
-        LOG.warn("demo reply stream={} abandoned at chunk {}: {}", reply.streamId(), next, e);
-        finish("abandoned");
+      } catch (ChunkRelayException e) {
+        if (e.status() == 0 || e.status() == 429 || e.status() >= 500) {
+          retry(e);
+        } else {
+          // Refused for good (the stream completed by someone else, say): nothing sensible remains.
+          LOG.warn(
+              "demo reply stream={} abandoned at chunk {}: {} {}",
+              reply.streamId(),
+              next,
+              e.code(),
+              e.getMessage());
+          finish("abandoned");
+        }
       } catch (RuntimeException e) {
-        retry(e);
+        LOG.error("demo reply stream={} failed at chunk {}", reply.streamId(), next, e);
+        finish("failed");
       }
     }
 
     private void appendNext() {
       String content = chunks.get(next);
       boolean last = next == chunks.size() - 1;
-      log.append(
+      relay.append(
           reply.streamId(),
-          List.of(new NewChunk(reply.messageId(), content, last)),
-          false,
-          Optional.of(reply.streamId() + ":" + next));
+          new Draft(reply.messageId(), content, last),
+          reply.streamId() + ":" + next);
       next++;
       attempts = 0;
       schedule(last ? 0 : pauseAfter(content));
     }
 
-    private void retry(RuntimeException failure) {
+    private void retry(ChunkRelayException failure) {
       attempts++;
       if (attempts >= MAX_ATTEMPTS) {
         LOG.error(

@@ -11,6 +11,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -111,7 +112,10 @@ public final class DemoServlet extends HttpServlet {
           "prompt must be a non-blank string of at most " + MAX_PROMPT_CHARS + " characters");
       return;
     }
-    Optional<DemoProducer.Reply> reply = producer.get().start(prompt.asText());
+    // The node's own address as this request reached it; the reply is appended through it.
+    URI self =
+        URI.create("http://127.0.0.1:" + request.getLocalPort() + request.getContextPath() + "/");
+    Optional<DemoProducer.Reply> reply = producer.get().start(prompt.asText(), self);
     if (reply.isEmpty()) {
       response.setHeader("Retry-After", "5");
       Problems.write(

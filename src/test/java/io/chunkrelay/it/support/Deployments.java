@@ -13,9 +13,9 @@ import org.jboss.shrinkwrap.resolver.api.maven.Maven;
  * replacement, the runtime libraries from pom.xml, the Flyway migrations and the web resources.
  */
 public final class Deployments {
-  /** Test classes, the launcher and the Java client (which are not part of the WAR) stay out. */
+  /** Test classes and the launcher (which is not part of the WAR) stay out. */
   private static final String NOT_IN_WAR =
-      ".*(/io/chunkrelay/it/|/io/chunkrelay/launch/|/io/chunkrelay/client/|Test\\.class|Test\\$|IT\\.class|IT\\$).*";
+      ".*(/io/chunkrelay/it/|/io/chunkrelay/launch/|Test\\.class|Test\\$|IT\\.class|IT\\$).*";
 
   private Deployments() {}
 
