@@ -70,8 +70,8 @@ public record RelayConfig(
   }
 
   /**
-   * The demo: a simulated AI producer that answers a prompt typed on the demo page by appending its
-   * reply word by word through the chunk log, as a real producer's requests would.
+   * The demo: a simulated AI producer that answers a prompt typed on the demo page by POSTing its
+   * reply word by word to the node's own API, as a real producer would.
    *
    * @param enabled whether {@code /demo/replies} exists ({@code CHUNK_RELAY_DEMO}; the embedded run
    *     sets it unless told otherwise, a deployed WAR leaves it off)
