@@ -139,7 +139,8 @@ export class Subscription {
   #open() {
     clearTimeout(this.#retryTimer);
     this.#retryTimer = null;
-    const url = new URL(`ws/streams/${encodeURIComponent(this.#streamId)}`, this.#options.baseUrl);
+    const base = String(this.#options.baseUrl);
+    const url = new URL(`ws/streams/${encodeURIComponent(this.#streamId)}`, base.endsWith('/') ? base : `${base}/`);
     url.protocol = url.protocol === 'https:' ? 'wss:' : url.protocol === 'http:' ? 'ws:' : url.protocol;
     url.searchParams.set('after', String(this.#lastSeq));
     this.#setState(State.CONNECTING, { after: this.#lastSeq });
