@@ -146,7 +146,7 @@ class DemoPageIT {
       assertEquals(
           "seqs=1,2,3,4 text=abcd duplicates=2 gaps=1 reconnects=2"
               + " urls=after=0,after=2,after=3 state=complete"
-              + " refused=failed:after-beyond-head aborted=closed:rejected",
+              + " refused=failed:after-beyond-head aborted=closed:rejected backoff=bounded",
           result);
     }
   }
@@ -159,9 +159,15 @@ class DemoPageIT {
       const sockets = [];
       class FakeSocket {
         static OPEN = 1;
+        static refuse = 0;                     // how many next connection attempts fail
         constructor(url) {
           this.url = String(url); this.readyState = 0; sockets.push(this);
-          setTimeout(() => { this.readyState = 1; this.onopen?.(); }, 0);
+          if (FakeSocket.refuse > 0) {
+            FakeSocket.refuse--;
+            setTimeout(() => { this.readyState = 3; this.onclose?.({ code: 1006 }); }, 0);
+          } else {
+            setTimeout(() => { this.readyState = 1; this.onopen?.(); }, 0);
+          }
         }
         close(code) {
           if (this.readyState > 1) return;
@@ -208,9 +214,26 @@ class DemoPageIT {
       controller.abort();
       const abort = await aborted.completed.then(() => 'resolved', () => 'rejected');
 
+      // Eight refused attempts in a row: each wait is random below 8, 16, 32, 64, then 64 ms.
+      const waits = [];
+      FakeSocket.refuse = 8;
+      const before = sockets.length;
+      const patient = connect('fake-patient', {
+        initialBackoffMillis: 8, maxBackoffMillis: 64,
+        onStateChange: (state, detail) => {
+          if (state === 'reconnecting') waits.push([detail.attempt, detail.delayMillis]);
+        },
+      });
+      await opened(before + 9);
+      sockets[before + 8].onmessage({ data: JSON.stringify({ type: 'complete', lastSeq: 0 }) });
+      await patient.completed;
+      const backoff = waits.length === 8
+        && waits.every(([attempt, wait], i) => attempt === i + 1 && wait >= 0 && wait <= Math.min(64, 8 * 2 ** i))
+        ? 'bounded' : JSON.stringify(waits);
+
       done(`seqs=${seqs} text=${result.text} duplicates=${stats.duplicatesDropped}`
         + ` gaps=${stats.gapsDetected} reconnects=${stats.reconnects} urls=${urls} state=${sub.state}`
-        + ` refused=${refused.state}:${failure} aborted=${aborted.state}:${abort}`);
+        + ` refused=${refused.state}:${failure} aborted=${aborted.state}:${abort} backoff=${backoff}`);
       })().catch((error) => done('failed: ' + error));
       """;
 
