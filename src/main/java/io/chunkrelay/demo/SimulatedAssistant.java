@@ -1,6 +1,7 @@
 package io.chunkrelay.demo;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.regex.Pattern;
@@ -60,7 +61,7 @@ public final class SimulatedAssistant {
     Random choice = new Random(prompt.hashCode());
     String quoted = quote(prompt);
     List<String> facts = new ArrayList<>(FACTS);
-    java.util.Collections.shuffle(facts, choice);
+    Collections.shuffle(facts, choice);
     return String.format(OPENINGS.get(choice.nextInt(OPENINGS.size())), quoted)
         + "\n\n"
         + String.join(" ", facts.subList(0, 4))
