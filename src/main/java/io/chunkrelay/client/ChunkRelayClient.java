@@ -51,6 +51,7 @@ public final class ChunkRelayClient implements AutoCloseable {
   private final Duration requestTimeout;
   private final int maxAttempts;
   private final Backoff backoff;
+  private final Duration pingInterval;
   private final ScheduledExecutorService timer;
   private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
 
@@ -60,6 +61,7 @@ public final class ChunkRelayClient implements AutoCloseable {
     this.requestTimeout = builder.requestTimeout;
     this.maxAttempts = builder.maxAttempts;
     this.backoff = new Backoff(builder.initialBackoff, builder.maxBackoff);
+    this.pingInterval = builder.pingInterval;
     this.http = HttpClient.newBuilder().connectTimeout(builder.connectTimeout).build();
     this.timer =
         Executors.newSingleThreadScheduledExecutor(
@@ -70,7 +72,10 @@ public final class ChunkRelayClient implements AutoCloseable {
             });
   }
 
-  /** A client with the defaults: 10 s per request, 8 attempts, backoff 100 ms up to 5 s. */
+  /**
+   * A client with the defaults: 10 s per request, 8 attempts, backoff 100 ms up to 5 s, a ping
+   * every 15 s on each subscription.
+   */
   public static ChunkRelayClient create(URI base) {
     return builder(base).build();
   }
@@ -131,7 +136,7 @@ public final class ChunkRelayClient implements AutoCloseable {
     String http = base.resolve("ws/streams/" + streamId).toString();
     URI ws = URI.create(http.replaceFirst("^http", "ws"));
     Subscription subscription =
-        new Subscription(this.http, ws, streamId, after, listener, backoff, timer);
+        new Subscription(this.http, ws, streamId, after, listener, backoff, pingInterval, timer);
     subscriptions.add(subscription);
     subscription
         .completion()
@@ -254,6 +259,7 @@ public final class ChunkRelayClient implements AutoCloseable {
     private int maxAttempts = 8;
     private Duration initialBackoff = Duration.ofMillis(100);
     private Duration maxBackoff = Duration.ofSeconds(5);
+    private Duration pingInterval = Duration.ofSeconds(15);
 
     private Builder(URI base) {
       if (base == null || !("http".equals(base.getScheme()) || "https".equals(base.getScheme()))) {
@@ -288,6 +294,18 @@ public final class ChunkRelayClient implements AutoCloseable {
       new Backoff(initial, max);
       this.initialBackoff = initial;
       this.maxBackoff = max;
+      return this;
+    }
+
+    /**
+     * How often a subscription pings its server (default 15 s); a ping unanswered for one interval,
+     * with nothing else arriving, counts the connection as lost.
+     */
+    public Builder pingInterval(Duration interval) {
+      if (interval.toMillis() < 100) {
+        throw new IllegalArgumentException("pingInterval must be at least 100 ms, got " + interval);
+      }
+      this.pingInterval = interval;
       return this;
     }
 

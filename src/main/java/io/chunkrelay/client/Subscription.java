@@ -4,11 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +20,8 @@ import java.util.concurrent.TimeUnit;
  * again with {@code after=<last seq delivered>}. It ends in {@code COMPLETE} (the stream's complete
  * frame arrived and every chunk before it was delivered), {@code CLOSED} (by {@link #close()}) or
  * {@code FAILED} (the server refused the stream for good, e.g. an invalid stream id).
+ *
+ * <p>A connection that goes silent without closing is noticed by ping (see {@link Connection}).
  *
  * <p>The server sends every chunk once and in order; the subscription checks again: a seq it
  * already delivered is dropped, and a seq beyond the next one (a gap) is not delivered but makes it
@@ -54,13 +54,13 @@ public final class Subscription {
 
   private static final Set<String> PERMANENT_ERRORS =
       Set.of("invalid-stream-id", "invalid-parameter", "after-beyond-head");
-  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
   private final HttpClient http;
   private final URI uri;
   private final String streamId;
   private final Listener listener;
   private final Backoff backoff;
+  private final Duration pingInterval;
   private final ScheduledExecutorService timer;
   private final CompletableFuture<Long> completion = new CompletableFuture<>();
 
@@ -68,8 +68,7 @@ public final class Subscription {
   private State state = State.CONNECTING;
   private long lastSeq;
   private int failures;
-  private int generation;
-  private WebSocket socket;
+  private Connection current;
   private long reconnects;
 
   Subscription(
@@ -79,6 +78,7 @@ public final class Subscription {
       long after,
       Listener listener,
       Backoff backoff,
+      Duration pingInterval,
       ScheduledExecutorService timer) {
     this.http = http;
     this.uri = uri;
@@ -86,6 +86,7 @@ public final class Subscription {
     this.lastSeq = after;
     this.listener = listener;
     this.backoff = backoff;
+    this.pingInterval = pingInterval;
     this.timer = timer;
   }
 
@@ -118,9 +119,10 @@ public final class Subscription {
 
   /** Cuts the current connection as a failing network would; the subscription reconnects. */
   public synchronized void drop() {
-    if (socket != null && !isOver()) {
-      socket.abort();
-      lost(generation, "dropped");
+    if (state == State.LIVE) {
+      Connection dropped = current;
+      lost(dropped, "dropped");
+      dropped.abort();
     }
   }
 
@@ -130,7 +132,7 @@ public final class Subscription {
       return;
     }
     setState(State.CLOSED);
-    closeSocket();
+    release();
     completion.cancel(false);
   }
 
@@ -139,28 +141,26 @@ public final class Subscription {
   }
 
   private void open() {
-    int attempt = ++generation;
     setState(State.CONNECTING);
-    http.newWebSocketBuilder()
-        .connectTimeout(CONNECT_TIMEOUT)
-        .buildAsync(URI.create(uri + "?after=" + lastSeq), new Socket(attempt))
-        .whenComplete(
-            (ws, failure) -> {
-              if (failure != null) {
-                synchronized (this) {
-                  lost(attempt, "connect failed: " + failure.getMessage());
-                }
-              }
-            });
+    // Current before it starts: its outcome may be reported before start returns.
+    current = new Connection(this, pingInterval, timer);
+    current.start(http, URI.create(uri + "?after=" + lastSeq));
+  }
+
+  synchronized void opened(Connection connection) {
+    if (connection == current && !isOver()) {
+      setState(State.LIVE);
+    } else {
+      connection.abort();
+    }
   }
 
   /** A connection ended without the stream completing: wait, then connect again. */
-  private void lost(int attempt, String why) {
-    if (attempt != generation || isOver()) {
+  synchronized void lost(Connection connection, String why) {
+    if (connection != current || isOver()) {
       return;
     }
-    generation++;
-    socket = null;
+    current = null;
     failures++;
     reconnects++;
     long delayMillis = backoff.delayMillis(failures);
@@ -179,8 +179,8 @@ public final class Subscription {
     }
   }
 
-  private void receive(int attempt, String text) {
-    if (attempt != generation || isOver()) {
+  synchronized void frame(Connection connection, String text) {
+    if (connection != current || isOver()) {
       return;
     }
     JsonNode frame;
@@ -191,14 +191,14 @@ public final class Subscription {
       return;
     }
     switch (frame.path("type").asText()) {
-      case "chunk" -> chunk(attempt, frame);
+      case "chunk" -> chunk(connection, frame);
       case "complete" -> {
         long last = frame.path("lastSeq").asLong();
         if (last > lastSeq) {
-          gap(attempt, last);
+          gap(connection, last);
         } else {
           setState(State.COMPLETE);
-          closeSocket();
+          release();
           listener.onComplete(last);
           completion.complete(last);
         }
@@ -209,7 +209,7 @@ public final class Subscription {
         listener.onError(code, message);
         if (PERMANENT_ERRORS.contains(code)) {
           setState(State.FAILED);
-          closeSocket();
+          release();
           completion.completeExceptionally(
               new ChunkRelayException(400, code, "stream " + streamId + ": " + message, null));
         }
@@ -218,13 +218,13 @@ public final class Subscription {
     }
   }
 
-  private void chunk(int attempt, JsonNode frame) {
+  private void chunk(Connection connection, JsonNode frame) {
     long seq = frame.path("seq").asLong();
     if (seq <= lastSeq) {
       return; // a duplicate: already delivered
     }
     if (seq > lastSeq + 1) {
-      gap(attempt, seq);
+      gap(connection, seq);
       return;
     }
     lastSeq = seq;
@@ -237,21 +237,18 @@ public final class Subscription {
             frame.path("final").asBoolean()));
   }
 
-  private void gap(int attempt, long seenSeq) {
+  private void gap(Connection connection, long seenSeq) {
     listener.onError("gap-detected", "expected seq " + (lastSeq + 1) + ", got " + seenSeq);
-    WebSocket current = socket;
-    lost(attempt, "gap detected");
-    if (current != null) {
-      current.abort();
-    }
+    lost(connection, "gap detected");
+    connection.abort();
   }
 
-  private void closeSocket() {
-    WebSocket current = socket;
-    socket = null;
-    generation++;
-    if (current != null) {
-      current.sendClose(WebSocket.NORMAL_CLOSURE, "").whenComplete((ws, e) -> current.abort());
+  /** Lets the current connection go: the stream ended or the subscription was closed. */
+  private void release() {
+    Connection released = current;
+    current = null;
+    if (released != null) {
+      released.close();
     }
   }
 
@@ -263,58 +260,6 @@ public final class Subscription {
     if (next != state) {
       state = next;
       listener.onStateChange(next);
-    }
-  }
-
-  /** The listener of one connection attempt; callbacks of an older attempt are ignored. */
-  private final class Socket implements WebSocket.Listener {
-    private final int attempt;
-    private final StringBuilder partial = new StringBuilder();
-
-    Socket(int attempt) {
-      this.attempt = attempt;
-    }
-
-    @Override
-    public void onOpen(WebSocket webSocket) {
-      synchronized (Subscription.this) {
-        if (attempt == generation && !isOver()) {
-          socket = webSocket;
-          setState(State.LIVE);
-        } else {
-          webSocket.abort();
-        }
-      }
-      webSocket.request(1);
-    }
-
-    @Override
-    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-      partial.append(data);
-      if (last) {
-        String text = partial.toString();
-        partial.setLength(0);
-        synchronized (Subscription.this) {
-          receive(attempt, text);
-        }
-      }
-      webSocket.request(1);
-      return null;
-    }
-
-    @Override
-    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-      synchronized (Subscription.this) {
-        lost(attempt, "closed by the server (" + statusCode + " " + reason + ")");
-      }
-      return null;
-    }
-
-    @Override
-    public void onError(WebSocket webSocket, Throwable error) {
-      synchronized (Subscription.this) {
-        lost(attempt, "connection failed: " + error);
-      }
     }
   }
 }

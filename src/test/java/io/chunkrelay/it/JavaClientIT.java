@@ -109,6 +109,38 @@ class JavaClientIT {
   }
 
   @Test
+  void aSubscriberWhoseConnectionGoesSilentNoticesByPingAndResumes() throws Exception {
+    String stream = "java-silent-" + UUID.randomUUID();
+    List<Long> seqs = Collections.synchronizedList(new ArrayList<>());
+    try (FaultyProxy proxy = new FaultyProxy("127.0.0.1", base.getPort());
+        ChunkRelayClient producer = client(base.toURI());
+        ChunkRelayClient consumer =
+            ChunkRelayClient.builder(viaProxy(proxy))
+                .backoff(Duration.ofMillis(50), Duration.ofMillis(500))
+                .pingInterval(Duration.ofMillis(300))
+                .build()) {
+      Subscription subscription = consumer.subscribe(stream, 0, chunk -> seqs.add(chunk.seq()));
+      for (int i = 1; i <= 20; i++) {
+        producer.append(stream, "m1", "w" + i, false);
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (seqs.size() < 20 && System.nanoTime() < deadline) {
+        sleep(20);
+      }
+      // The connection neither closes nor passes a byte from now on: only a ping can tell.
+      proxy.silenceOpenConnections();
+      for (int i = 21; i <= 40; i++) {
+        producer.append(stream, "m1", "w" + i, i == 40);
+      }
+      producer.complete(stream);
+
+      assertEquals(40, subscription.completion().get(30, TimeUnit.SECONDS));
+      assertEquals(LongStream.rangeClosed(1, 40).boxed().toList(), seqs);
+      assertTrue(subscription.reconnects() >= 1, "the silent connection was never replaced");
+    }
+  }
+
+  @Test
   void aProducerWhoseAnswersAreLostRetriesAndTheChunkIsStoredOnce() throws Exception {
     String stream = "java-producer-" + UUID.randomUUID();
     try (ChunkRelayClient producer =

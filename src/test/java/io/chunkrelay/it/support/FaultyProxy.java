@@ -19,6 +19,7 @@ public final class FaultyProxy implements AutoCloseable {
   private final ServerSocket server;
   private final InetSocketAddress target;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+  private final Set<Socket> silenced = ConcurrentHashMap.newKeySet();
   private volatile boolean cut;
   private volatile boolean stalled;
   private volatile boolean closed;
@@ -47,6 +48,14 @@ public final class FaultyProxy implements AutoCloseable {
   /** Stops passing bytes on every connection, old and new, without closing anything. */
   public void stall() {
     stalled = true;
+  }
+
+  /**
+   * Every connection open now goes silent for good, without closing (as when a NAT or load balancer
+   * forgets it); connections made later pass as usual.
+   */
+  public void silenceOpenConnections() {
+    silenced.addAll(open);
   }
 
   /** Lets connections through again. */
@@ -89,7 +98,7 @@ public final class FaultyProxy implements AutoCloseable {
                   OutputStream out = to.getOutputStream()) {
                 int read;
                 while ((read = in.read(buffer)) != -1) {
-                  while (stalled && !closed) {
+                  while ((stalled || silenced.contains(from)) && !closed) {
                     Thread.sleep(10);
                   }
                   out.write(buffer, 0, read);
@@ -104,6 +113,7 @@ public final class FaultyProxy implements AutoCloseable {
                 closeQuietly(to);
                 open.remove(from);
                 open.remove(to);
+                silenced.remove(from);
               }
             },
             "faulty-proxy-pipe");
