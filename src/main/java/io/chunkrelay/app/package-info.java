@@ -1,6 +1,6 @@
 /**
- * Starts and stops a Chunk Relay node inside its servlet container: configuration, database, HTTP
- * API, health and WebSocket endpoint, wired once at start-up. A node that cannot start (bad
- * setting, unreachable database, schema mismatch) refuses to serve at all rather than serve half.
+ * The node's wiring: its parts started once from the validated configuration, in dependency order,
+ * and stopped in reverse. A node that cannot start (bad setting, unreachable database, schema
+ * mismatch) starts nothing at all rather than half.
  */
 package io.chunkrelay.app;

@@ -1,11 +1,14 @@
 package io.chunkrelay.delivery;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The node's open connections by id. Fails closed: an unknown id is never ready, and registering an
- * id that is already registered is an error rather than a silent replacement.
+ * Keeps promise 6: the node's open connections by id, and the only judge of whether one may be sent
+ * to. Fails closed: an unknown id is never ready, a connection that is not the one registered under
+ * its id is never ready, and registering an id that is already registered is an error rather than a
+ * silent replacement. Every send asks it first ({@link Sender}).
  */
 public final class ConnectionRegistry {
   private final Map<String, StreamConnection> connections = new ConcurrentHashMap<>();
@@ -21,15 +24,20 @@ public final class ConnectionRegistry {
     connections.remove(connection.id(), connection);
   }
 
-  /** Whether the connection is registered and in a state that may send. */
+  /** Whether a connection is registered under this id and in a state that may send. */
   public boolean isReady(String connectionId) {
     StreamConnection connection = connections.get(connectionId);
     return connection != null && connection.state().isReady();
   }
 
+  /** Whether this very connection is the one registered under its id, in a state that may send. */
+  boolean isReady(StreamConnection connection) {
+    return connections.get(connection.id()) == connection && connection.state().isReady();
+  }
+
   /** A snapshot of the registered connections. */
-  java.util.List<StreamConnection> all() {
-    return java.util.List.copyOf(connections.values());
+  List<StreamConnection> all() {
+    return List.copyOf(connections.values());
   }
 
   public int size() {

@@ -1,10 +1,12 @@
 package io.chunkrelay.delivery;
 
+import io.chunkrelay.store.StoredChunk;
+import io.chunkrelay.wire.WireFormat;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One WebSocket text frame to send: a chunk ({@code seq >= 1}) or the final {@code complete} frame,
- * after which the connection closes.
+ * One WebSocket text frame to send, rendered once and shared by every connection that sends it: a
+ * chunk ({@code seq >= 1}) or the final {@code complete} frame, after which the connection closes.
  *
  * @param seq the chunk's seq, or the stream's last seq for the complete frame
  * @param text the frame exactly as sent
@@ -12,11 +14,17 @@ import java.nio.charset.StandardCharsets;
  * @param last whether this is the complete frame
  */
 public record Frame(long seq, String text, int bytes, boolean last) {
-  public static Frame chunk(long seq, String text) {
+  /** The chunk's frame. */
+  public static Frame of(StoredChunk chunk) {
+    return chunk(chunk.seq(), WireFormat.chunkFrame(chunk));
+  }
+
+  static Frame chunk(long seq, String text) {
     return new Frame(seq, text, text.getBytes(StandardCharsets.UTF_8).length, false);
   }
 
-  public static Frame complete(long lastSeq, String text) {
+  static Frame complete(long lastSeq) {
+    String text = WireFormat.completeFrame(lastSeq);
     return new Frame(lastSeq, text, text.getBytes(StandardCharsets.UTF_8).length, true);
   }
 }

@@ -7,6 +7,12 @@ package io.chunkrelay.delivery;
 public interface LiveListener {
   void onLive(LiveEvent event);
 
+  /**
+   * A message on the stream's channel could not be read (a version this node does not know):
+   * whatever it carried must be read from the log.
+   */
+  void onMissed();
+
   /** The feed lost its connection: live events may be missing until {@link #onFeedUp()}. */
   void onFeedDown();
 

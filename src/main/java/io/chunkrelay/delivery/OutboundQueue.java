@@ -3,9 +3,9 @@ package io.chunkrelay.delivery;
 import java.util.ArrayDeque;
 
 /**
- * One connection's frames waiting to be sent, bounded by count and by bytes. The frame being sent
- * stays at the head until its send completes, so the bound covers it too. Not thread-safe: used
- * only on its connection's serial executor.
+ * Keeps promise 5's bound: one connection's frames waiting to be sent, bounded by count and by
+ * bytes. The frame being sent stays at the head until its send completes, so the bound covers it
+ * too. Not thread-safe: used only on its connection's serial executor.
  */
 final class OutboundQueue {
   private final ArrayDeque<Frame> frames = new ArrayDeque<>();

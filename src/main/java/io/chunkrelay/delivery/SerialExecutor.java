@@ -7,9 +7,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one connection's tasks one at a time, in submission order, on a shared pool: the
- * connection's state needs no locks, and many connections share a few threads. A batch of tasks
- * yields the thread after {@value #BATCH} tasks so one busy connection cannot starve the others.
+ * Keeps one connection's state single-threaded without locks: runs its tasks one at a time, in
+ * submission order, on a pool many connections share. A batch of tasks yields the thread after
+ * {@value #BATCH} tasks so one busy connection cannot starve the others.
  */
 final class SerialExecutor implements Executor {
   private static final Logger LOG = LoggerFactory.getLogger(SerialExecutor.class);

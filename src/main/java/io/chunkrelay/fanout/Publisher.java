@@ -3,6 +3,7 @@ package io.chunkrelay.fanout;
 import io.chunkrelay.config.RelayConfig.RedisSettings;
 import io.chunkrelay.metrics.Metrics;
 import io.chunkrelay.store.StoredChunk;
+import io.chunkrelay.wire.FanoutMessage;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;

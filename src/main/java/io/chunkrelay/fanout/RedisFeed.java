@@ -1,17 +1,12 @@
 package io.chunkrelay.fanout;
 
 import io.chunkrelay.config.RelayConfig.RedisSettings;
-import io.chunkrelay.delivery.LiveEvent;
 import io.chunkrelay.delivery.LiveFeed;
 import io.chunkrelay.delivery.LiveListener;
 import io.chunkrelay.metrics.Metrics;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -20,7 +15,8 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPubSub;
 
 /**
- * The node's one Redis subscriber connection, shared by all its WebSocket connections.
+ * Keeps promise 7's "Redis accelerates": the node's one Redis subscriber connection, shared by all
+ * its WebSocket connections, which tells them when it may have missed something.
  *
  * <p>Streams are SUBSCRIBEd on first use and UNSUBSCRIBEd when their last listener leaves (a local
  * reference count); a subscription counts only once Redis confirmed it. A dedicated thread reads
@@ -46,24 +42,15 @@ public final class RedisFeed implements LiveFeed, AutoCloseable {
   private final Thread thread;
   private final Object lock = new Object();
   private final Object writeLock = new Object();
-  private final Metrics.Counter messages;
-  private final Metrics.Counter badMessages;
+  private final LiveMessages messages;
   private final Metrics.Counter reconnects;
 
   // Guarded by lock.
-  private final Map<String, Topic> topics = new HashMap<>();
+  private final Topics topics = new Topics();
   private Subscription current;
   private boolean closed;
 
   private volatile long lastPongNanos = System.nanoTime();
-
-  /** One stream's listeners and the state of its SUBSCRIBE on the current connection. */
-  private static final class Topic {
-    final Set<LiveListener> listeners = new CopyOnWriteArraySet<>();
-    final List<CompletableFuture<Boolean>> waiting = new ArrayList<>();
-    boolean confirmed;
-    boolean resubscribing;
-  }
 
   public RedisFeed(
       RedisSettings settings, String nodeId, ScheduledExecutorService timer, Metrics metrics) {
@@ -71,10 +58,7 @@ public final class RedisFeed implements LiveFeed, AutoCloseable {
     this.channels = new Channels(settings.channelPrefix());
     this.controlChannel = channels.node(nodeId);
     this.timer = timer;
-    this.messages = metrics.counter("chunk_relay_live_messages_total", "messages heard from Redis");
-    this.badMessages =
-        metrics.counter(
-            "chunk_relay_live_messages_rejected_total", "channel messages that were not ours");
+    this.messages = new LiveMessages(metrics);
     this.reconnects =
         metrics.counter("chunk_relay_redis_reconnects_total", "subscriber connections (re)opened");
     metrics.gauge(
@@ -95,37 +79,18 @@ public final class RedisFeed implements LiveFeed, AutoCloseable {
   @Override
   public CompletableFuture<Boolean> subscribe(String streamId, LiveListener listener) {
     synchronized (lock) {
-      Topic topic = topics.get(streamId);
-      boolean first = topic == null;
-      if (first) {
-        topic = new Topic();
-        topics.put(streamId, topic);
-      }
-      topic.listeners.add(listener);
-      if (current == null || !current.up) {
-        return CompletableFuture.completedFuture(false);
-      }
-      if (topic.confirmed) {
-        return CompletableFuture.completedFuture(true);
-      }
-      CompletableFuture<Boolean> confirmation = new CompletableFuture<>();
-      topic.waiting.add(confirmation);
-      if (first) {
+      Topics.Added added = topics.add(streamId, listener, current != null && current.up);
+      if (added.subscribe()) {
         current.send(() -> current.pubsub.subscribe(channels.stream(streamId)));
       }
-      return confirmation;
+      return added.confirmation();
     }
   }
 
   @Override
   public void unsubscribe(String streamId, LiveListener listener) {
     synchronized (lock) {
-      Topic topic = topics.get(streamId);
-      if (topic == null || !topic.listeners.remove(listener) || !topic.listeners.isEmpty()) {
-        return;
-      }
-      topics.remove(streamId);
-      if (current != null && current.up) {
+      if (topics.remove(streamId, listener) && current != null && current.up) {
         current.send(() -> current.pubsub.unsubscribe(channels.stream(streamId)));
       }
     }
@@ -205,8 +170,7 @@ public final class RedisFeed implements LiveFeed, AutoCloseable {
 
   /** Marks every topic unconfirmed and tells listeners; returns whether the feed had been up. */
   private boolean lost(Subscription subscription) {
-    List<LiveListener> toTell = new ArrayList<>();
-    List<CompletableFuture<Boolean>> toFail = new ArrayList<>();
+    Topics.Lost lost;
     boolean wasUp;
     synchronized (lock) {
       wasUp = subscription.up;
@@ -214,17 +178,10 @@ public final class RedisFeed implements LiveFeed, AutoCloseable {
       if (current == subscription) {
         current = null;
       }
-      for (Topic topic : topics.values()) {
-        topic.confirmed = false;
-        toFail.addAll(topic.waiting);
-        topic.waiting.clear();
-        if (wasUp) {
-          toTell.addAll(topic.listeners);
-        }
-      }
+      lost = topics.lost(wasUp);
     }
-    toFail.forEach(future -> future.complete(false));
-    toTell.forEach(LiveListener::onFeedDown);
+    lost.waiting().forEach(future -> future.complete(false));
+    lost.listeners().forEach(LiveListener::onFeedDown);
     return wasUp;
   }
 
@@ -307,24 +264,15 @@ public final class RedisFeed implements LiveFeed, AutoCloseable {
         connected();
         return;
       }
-      String streamId = channels.streamIdOf(channel);
-      List<CompletableFuture<Boolean>> confirmed = new ArrayList<>();
-      List<LiveListener> recovered = new ArrayList<>();
+      Topics.Confirmed confirmed;
       synchronized (lock) {
-        Topic topic = topics.get(streamId);
-        if (topic == null || current != this) {
+        if (current != this) {
           return;
         }
-        topic.confirmed = true;
-        confirmed.addAll(topic.waiting);
-        topic.waiting.clear();
-        if (topic.resubscribing) {
-          topic.resubscribing = false;
-          recovered.addAll(topic.listeners);
-        }
+        confirmed = topics.confirmed(channels.streamIdOf(channel));
       }
-      confirmed.forEach(future -> future.complete(true));
-      recovered.forEach(LiveListener::onFeedUp);
+      confirmed.waiting().forEach(future -> future.complete(true));
+      confirmed.recovered().forEach(LiveListener::onFeedUp);
     }
 
     /**
@@ -334,10 +282,7 @@ public final class RedisFeed implements LiveFeed, AutoCloseable {
       List<String> streams;
       synchronized (lock) {
         up = true;
-        streams = new ArrayList<>(topics.keySet());
-        for (Topic topic : topics.values()) {
-          topic.resubscribing = true;
-        }
+        streams = topics.resubscribeAll();
       }
       LOG.info(
           "Redis subscriber connected to {}; subscribing {} streams",
@@ -351,24 +296,12 @@ public final class RedisFeed implements LiveFeed, AutoCloseable {
 
     private void deliver(String channel, String message) {
       String streamId = channels.streamIdOf(channel);
-      Topic topic;
+      Set<LiveListener> listeners;
       synchronized (lock) {
-        topic = streamId == null ? null : topics.get(streamId);
+        listeners = topics.listeners(streamId);
       }
-      if (topic == null) {
-        return;
-      }
-      LiveEvent event;
-      try {
-        event = FanoutMessage.parse(message);
-      } catch (IllegalArgumentException e) {
-        badMessages.increment();
-        LOG.warn("ignoring a message on {} that is not Chunk Relay's: {}", channel, e.getMessage());
-        return;
-      }
-      messages.increment();
-      for (LiveListener listener : topic.listeners) {
-        listener.onLive(event);
+      if (!listeners.isEmpty()) {
+        messages.deliver(channel, message, listeners);
       }
     }
   }

@@ -5,38 +5,35 @@ import io.chunkrelay.metrics.Metrics;
 import io.chunkrelay.store.ChunkLogException;
 import io.chunkrelay.store.ChunkPage;
 import io.chunkrelay.store.ChunkReader;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
+import io.chunkrelay.store.Outbox;
+import io.chunkrelay.store.Outbox.Unpublished;
+import io.chunkrelay.store.RelayLock;
+import io.chunkrelay.store.StoreException;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes what was committed but not published for longer than {@code relayAfterMillis}: the
- * chunks of a node that died between commit and publish, or of a Redis outage. Every node flushes
- * its watermarks on each tick; one node at a time, the holder of a PostgreSQL advisory lock on a
- * connection it keeps, also relays. If that node dies, its session ends, the lock is free and
- * another node takes over at its next tick.
+ * Keeps promise 7's second half, "a node that dies between commit and publish loses nothing":
+ * publishes what was committed but not published for longer than {@code relayAfterMillis} (the
+ * chunks of a node that died between commit and publish, or of a Redis outage). Every node flushes
+ * its watermarks on each tick; one node at a time, the holder of the {@link RelayLock}, also
+ * relays. If that node dies, its lock is freed with its session and another node takes over at its
+ * next tick.
  */
 public final class OutboxRelay implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OutboxRelay.class);
 
-  /** The advisory lock key: "chunk-relay outbox relay" as a number any DBA can look up. */
-  static final long LOCK_KEY = 0x6368_756e_6b52_6c79L;
-
   private static final int STREAMS_PER_TICK = 100;
   private static final int CHUNKS_PER_PUBLISH = 500;
 
-  private final DataSource dataSource;
+  private final Outbox outbox;
+  private final RelayLock lock;
   private final ChunkReader reader;
   private final Publisher publisher;
   private final Watermarks watermarks;
@@ -46,10 +43,10 @@ public final class OutboxRelay implements AutoCloseable {
   private final String nodeId;
   private final Metrics.Counter relayed;
   private final AtomicLong lagMillis = new AtomicLong();
-  private Connection leaderConnection;
+  private boolean leading;
 
   public OutboxRelay(
-      DataSource dataSource,
+      Outbox outbox,
       ChunkReader reader,
       Publisher publisher,
       Watermarks watermarks,
@@ -58,7 +55,8 @@ public final class OutboxRelay implements AutoCloseable {
       ScheduledExecutorService timer,
       String nodeId,
       Metrics metrics) {
-    this.dataSource = dataSource;
+    this.outbox = outbox;
+    this.lock = outbox.relayLock();
     this.reader = reader;
     this.publisher = publisher;
     this.watermarks = watermarks;
@@ -75,16 +73,12 @@ public final class OutboxRelay implements AutoCloseable {
         "age of the oldest unpublished append the relay saw (leader only)",
         lagMillis::get);
     metrics.gauge(
-        "chunk_relay_outbox_leader", "1 on the node that relays", () -> isLeader() ? 1 : 0);
+        "chunk_relay_outbox_leader", "1 on the node that relays", () -> lock.isHeld() ? 1 : 0);
   }
 
   public void start() {
     long every = Math.max(50, Math.min(1_000, relayAfterMillis / 2));
     timer.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
-  }
-
-  private synchronized boolean isLeader() {
-    return leaderConnection != null;
   }
 
   private void tick() {
@@ -99,55 +93,22 @@ public final class OutboxRelay implements AutoCloseable {
     }
   }
 
-  /** Takes or keeps the relay's advisory lock; returns whether this node relays. */
-  private synchronized boolean lead() {
-    try {
-      if (leaderConnection != null) {
-        if (leaderConnection.isValid(2)) {
-          return true;
-        }
-        LOG.warn("outbox relay on node {} lost its database session; stepping down", nodeId);
-        closeLeaderConnection();
-      }
-      Connection connection = dataSource.getConnection();
-      try (PreparedStatement lock = connection.prepareStatement("select pg_try_advisory_lock(?)")) {
-        lock.setLong(1, LOCK_KEY);
-        try (ResultSet result = lock.executeQuery()) {
-          if (result.next() && result.getBoolean(1)) {
-            leaderConnection = connection;
-            LOG.info("node {} is now the outbox relay", nodeId);
-            return true;
-          }
-        }
-      }
-      connection.close();
-      return false;
-    } catch (SQLException e) {
-      LOG.debug("outbox relay cannot take its lock: {}", e.toString());
-      closeLeaderConnection();
-      return false;
+  /** Takes or keeps the relay's lock; returns whether this node relays. */
+  private boolean lead() {
+    boolean leads = lock.holdOrTake();
+    if (leads != leading) {
+      leading = leads;
+      LOG.info("node {} {} the outbox relay", nodeId, leads ? "is now" : "is no longer");
     }
+    return leads;
   }
-
-  private record Unpublished(String streamId, long publishedSeq, Instant updatedAt) {}
 
   private void relayOnce() {
     Instant now = clock.instant();
-    List<Unpublished> streams = new ArrayList<>();
-    try (Connection connection = dataSource.getConnection();
-        PreparedStatement select =
-            connection.prepareStatement(
-                "select stream_id, published_seq, updated_at from streams"
-                    + " where published_seq < head_seq order by updated_at limit ?")) {
-      select.setInt(1, STREAMS_PER_TICK);
-      try (ResultSet rows = select.executeQuery()) {
-        while (rows.next()) {
-          streams.add(
-              new Unpublished(
-                  rows.getString(1), rows.getLong(2), rows.getTimestamp(3).toInstant()));
-        }
-      }
-    } catch (SQLException e) {
+    List<Unpublished> streams;
+    try {
+      streams = outbox.unpublished(STREAMS_PER_TICK);
+    } catch (StoreException e) {
       LOG.warn("outbox relay cannot list unpublished streams: {}", e.toString());
       return;
     }
@@ -193,31 +154,8 @@ public final class OutboxRelay implements AutoCloseable {
     }
   }
 
-  private synchronized void closeLeaderConnection() {
-    if (leaderConnection != null) {
-      try {
-        leaderConnection.close();
-      } catch (SQLException e) {
-        LOG.debug("closing the relay's connection: {}", e.toString());
-      }
-      leaderConnection = null;
-    }
-  }
-
   @Override
   public void close() {
-    // The lock is released with the session; the next node takes over at its next tick.
-    synchronized (this) {
-      if (leaderConnection != null) {
-        try (PreparedStatement unlock =
-            leaderConnection.prepareStatement("select pg_advisory_unlock(?)")) {
-          unlock.setLong(1, LOCK_KEY);
-          unlock.execute();
-        } catch (SQLException e) {
-          LOG.debug("releasing the relay's lock: {}", e.toString());
-        }
-      }
-    }
-    closeLeaderConnection();
+    lock.close();
   }
 }

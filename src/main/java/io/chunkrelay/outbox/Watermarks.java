@@ -1,30 +1,29 @@
 package io.chunkrelay.outbox;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
+import io.chunkrelay.store.Outbox;
+import io.chunkrelay.store.StoreException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Moves {@code streams.published_seq} forward for ranges this node published, in batches: publishes
- * are noted in memory and written every flush, one conditional UPDATE a stream, so the watermark
- * costs no write on the append path. The condition only ever extends a contiguous prefix: a range
- * whose start the watermark has not reached yet (another node's publish still unconfirmed) is not
- * recorded, and the relay publishes it again later, which is harmless.
+ * Keeps the watermark off the append path: publishes are noted in memory and written to {@code
+ * streams.published_seq} on each flush, in one batch. Per stream it keeps one contiguous range; of
+ * two disjoint ranges it keeps the earlier, the one the watermark can reach first (what it forgets,
+ * the relay publishes again, which is harmless).
  */
 public final class Watermarks {
   private static final Logger LOG = LoggerFactory.getLogger(Watermarks.class);
 
-  private final DataSource dataSource;
+  private final Outbox outbox;
   private final Object lock = new Object();
   private Map<String, long[]> pending = new HashMap<>();
 
-  public Watermarks(DataSource dataSource) {
-    this.dataSource = dataSource;
+  public Watermarks(Outbox outbox) {
+    this.outbox = outbox;
   }
 
   /** Notes that seqs {@code firstSeq..lastSeq} of the stream were published. */
@@ -37,7 +36,6 @@ public final class Watermarks {
         range[0] = Math.min(range[0], firstSeq);
         range[1] = Math.max(range[1], lastSeq);
       } else if (firstSeq < range[0]) {
-        // Keep the earlier, disjoint range: it is the one the watermark can reach first.
         pending.put(streamId, new long[] {firstSeq, lastSeq});
       }
     }
@@ -53,27 +51,12 @@ public final class Watermarks {
       ranges = pending;
       pending = new HashMap<>();
     }
-    try (Connection connection = dataSource.getConnection();
-        PreparedStatement update =
-            connection.prepareStatement(
-                "update streams set published_seq = ? where stream_id = ?"
-                    + " and published_seq >= ? and published_seq < ? and head_seq >= ?")) {
-      for (Map.Entry<String, long[]> range : ranges.entrySet()) {
-        long first = range.getValue()[0];
-        long last = range.getValue()[1];
-        update.setLong(1, last);
-        update.setString(2, range.getKey());
-        update.setLong(3, first - 1);
-        update.setLong(4, last);
-        update.setLong(5, last);
-        update.addBatch();
-      }
-      int moved = 0;
-      for (int count : update.executeBatch()) {
-        moved += Math.max(count, 0);
-      }
-      return moved;
-    } catch (SQLException e) {
+    List<Outbox.Published> published = new ArrayList<>(ranges.size());
+    ranges.forEach(
+        (stream, range) -> published.add(new Outbox.Published(stream, range[0], range[1])));
+    try {
+      return outbox.advance(published);
+    } catch (StoreException e) {
       // Not advancing the watermark only means the relay publishes these ranges once more.
       LOG.warn("could not advance published_seq of {} streams: {}", ranges.size(), e.toString());
       return 0;

@@ -1,40 +1,39 @@
 package io.chunkrelay.store;
 
-import jakarta.persistence.LockModeType;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import org.hibernate.SessionFactory;
+import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The append-only chunk log of every stream.
+ * Keeps promises 1 and 2: the append-only chunk log of every stream, the store's face to the rest
+ * of the node.
  *
  * <p>An append is one transaction: make sure the stream's row exists, lock it, take {@code head_seq
- * + 1 .. head_seq + n} as the new seqs, insert the chunks, move the head, commit (in plain JDBC,
- * see {@link AppendTransaction}; completing and reading a stream go through Hibernate's mapping).
- * The row lock serialises appends to one stream (so commit order is seq order and a rolled-back
- * append leaves no hole), while appends to different streams lock different rows and never wait for
- * each other. Idempotency keys are checked and stored under the same lock, so racing retries of one
- * request see each other's outcome.
+ * + 1 .. head_seq + n} as the new seqs, insert the chunks, move the head, commit (see {@link
+ * AppendTransaction}). The row lock serialises appends to one stream (so commit order is seq order
+ * and a rolled-back append leaves no hole), while appends to different streams lock different rows
+ * and never wait for each other. Idempotency keys are checked and stored under the same lock, so
+ * racing retries of one request see each other's outcome.
  */
 public final class ChunkLog implements ChunkReader {
   private static final Logger LOG = LoggerFactory.getLogger(ChunkLog.class);
 
-  private final SessionFactory sessions;
+  private final DataSource dataSource;
   private final AppendTransaction appends;
   private final ChunkQuery reads;
   private final Clock clock;
   private final CommitListener afterCommit;
 
   private ChunkLog(Database database, Clock clock, CommitListener afterCommit) {
-    this.sessions = database.sessions();
+    this.dataSource = database.dataSource();
     this.appends = new AppendTransaction(database.dataSource());
     this.reads = new ChunkQuery(database.dataSource());
     this.clock = clock;
@@ -84,22 +83,14 @@ public final class ChunkLog implements ChunkReader {
    * @throws ChunkLogException.StreamNotFound if the stream does not exist
    */
   public StreamInfo complete(String streamId) {
-    StreamInfo completed =
-        sessions.fromTransaction(
-            session -> {
-              StreamRow stream =
-                  session.find(StreamRow.class, streamId, LockModeType.PESSIMISTIC_WRITE);
-              if (stream == null) {
-                throw new ChunkLogException.StreamNotFound(streamId);
-              }
-              if (stream.status == StreamStatus.OPEN) {
-                Instant now = clock.instant();
-                stream.status = StreamStatus.COMPLETED;
-                stream.completedAt = now;
-                stream.updatedAt = now;
-              }
-              return stream.toInfo();
-            });
+    StreamInfo completed;
+    try (Connection connection = dataSource.getConnection()) {
+      completed =
+          StreamRows.complete(connection, streamId, clock.instant())
+              .orElseThrow(() -> new ChunkLogException.StreamNotFound(streamId));
+    } catch (SQLException e) {
+      throw new StoreException("completing stream " + streamId + " failed", e);
+    }
     tell(() -> afterCommit.completed(streamId, completed.headSeq()));
     return completed;
   }
@@ -115,9 +106,11 @@ public final class ChunkLog implements ChunkReader {
 
   /** The stream as of now, if it exists. */
   public Optional<StreamInfo> stream(String streamId) {
-    return sessions.fromTransaction(
-        session ->
-            Optional.ofNullable(session.find(StreamRow.class, streamId)).map(StreamRow::toInfo));
+    try (Connection connection = dataSource.getConnection()) {
+      return StreamRows.read(connection, streamId);
+    } catch (SQLException e) {
+      throw new StoreException("reading stream " + streamId + " failed", e);
+    }
   }
 
   /**

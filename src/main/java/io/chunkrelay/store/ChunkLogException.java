@@ -33,17 +33,11 @@ public abstract sealed class ChunkLogException extends RuntimeException
   /** The stream was completed; it accepts no more chunks. */
   public static final class StreamCompleted extends ChunkLogException {
     private static final long serialVersionUID = 1L;
-    private final long lastSeq;
 
     StreamCompleted(String streamId, long lastSeq) {
       super(
           streamId,
           "stream '" + streamId + "' is completed at seq " + lastSeq + " and accepts no chunks");
-      this.lastSeq = lastSeq;
-    }
-
-    public long lastSeq() {
-      return lastSeq;
     }
   }
 

@@ -4,16 +4,15 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
 
 /**
- * The read every connection's backfill makes, in plain JDBC: the stream's row, then its chunks
- * after a seq up to the head read first. Two statements without a shared snapshot are still
- * consistent, because every chunk up to a head that was read had committed before that head did.
+ * Keeps a read a gap-free prefix: the read backfills and the HTTP listing make, in plain JDBC, the
+ * stream's row, then its chunks after a seq up to the head read first. Two statements without a
+ * shared snapshot are still consistent, because every chunk up to a head that was read had
+ * committed before that head did.
  */
 final class ChunkQuery {
   private final DataSource dataSource;
@@ -24,10 +23,9 @@ final class ChunkQuery {
 
   ChunkPage chunksAfter(String streamId, long after, int limit) throws SQLException {
     try (Connection connection = dataSource.getConnection()) {
-      StreamInfo stream = stream(connection, streamId);
-      if (stream == null) {
-        throw new ChunkLogException.StreamNotFound(streamId);
-      }
+      StreamInfo stream =
+          StreamRows.read(connection, streamId)
+              .orElseThrow(() -> new ChunkLogException.StreamNotFound(streamId));
       List<StoredChunk> chunks = new ArrayList<>();
       if (after < stream.headSeq()) {
         try (PreparedStatement select =
@@ -53,30 +51,5 @@ final class ChunkQuery {
       }
       return new ChunkPage(stream, chunks);
     }
-  }
-
-  private static StreamInfo stream(Connection connection, String streamId) throws SQLException {
-    try (PreparedStatement select =
-        connection.prepareStatement(
-            "select head_seq, status, created_at, updated_at, completed_at from streams"
-                + " where stream_id = ?")) {
-      select.setString(1, streamId);
-      try (ResultSet row = select.executeQuery()) {
-        if (!row.next()) {
-          return null;
-        }
-        return new StreamInfo(
-            streamId,
-            row.getLong(1),
-            StreamStatus.fromWireName(row.getString(2)),
-            row.getTimestamp(3).toInstant(),
-            row.getTimestamp(4).toInstant(),
-            instant(row.getTimestamp(5)));
-      }
-    }
-  }
-
-  private static Instant instant(Timestamp timestamp) {
-    return timestamp == null ? null : timestamp.toInstant();
   }
 }

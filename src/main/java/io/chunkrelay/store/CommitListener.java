@@ -8,15 +8,6 @@ import java.util.List;
  * block for long; what it fails to pass on, readers find in the log.
  */
 public interface CommitListener {
-  CommitListener NONE =
-      new CommitListener() {
-        @Override
-        public void appended(String streamId, List<StoredChunk> chunks) {}
-
-        @Override
-        public void completed(String streamId, long lastSeq) {}
-      };
-
   /** Chunks were committed to the stream, in seq order. */
   void appended(String streamId, List<StoredChunk> chunks);
 

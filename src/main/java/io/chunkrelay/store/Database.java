@@ -2,7 +2,8 @@ package io.chunkrelay.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.chunkrelay.config.RelayConfig.DatabaseSettings;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.Map;
 import javax.naming.InitialContext;
@@ -14,82 +15,97 @@ import org.hibernate.boot.MetadataSources;
 import org.hibernate.boot.registry.StandardServiceRegistry;
 import org.hibernate.boot.registry.StandardServiceRegistryBuilder;
 import org.hibernate.cfg.AvailableSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The node's PostgreSQL: a connection pool (the node's own HikariCP pool, or the container's JNDI
- * DataSource), the schema migrated by Flyway from {@code db/migration}, and a Hibernate {@link
- * SessionFactory} that validates its mapping against that schema and never generates DDL.
+ * Keeps the node from serving against a schema it does not know: the node's PostgreSQL, a
+ * connection pool (the node's own HikariCP pool, or the container's JNDI DataSource), the schema
+ * migrated by Flyway from {@code db/migration}, and the Hibernate mapping of the three tables
+ * validated against that schema (Hibernate never generates DDL).
  *
- * <p>Opened once when the web application starts and closed when it stops.
+ * <p>Opened once when the node starts and closed when it stops. Only the store's own classes get
+ * its DataSource.
  */
 public final class Database implements AutoCloseable {
-  private static final int JDBC_BATCH_SIZE = 100;
+  private static final Logger LOG = LoggerFactory.getLogger(Database.class);
 
   private final DataSource dataSource;
   private final HikariDataSource ownPool;
-  private final SessionFactory sessions;
 
-  private Database(DataSource dataSource, HikariDataSource ownPool, SessionFactory sessions) {
+  private Database(DataSource dataSource, HikariDataSource ownPool) {
     this.dataSource = dataSource;
     this.ownPool = ownPool;
-    this.sessions = sessions;
   }
 
-  /** Connects, migrates and validates; fails with the cause if any step does. */
-  public static Database open(DatabaseSettings settings, String nodeId) {
-    HikariDataSource ownPool = null;
-    DataSource dataSource;
-    if (settings.dataSourceJndiName().isPresent()) {
-      dataSource = lookup(settings.dataSourceJndiName().get());
-    } else {
-      ownPool = pool(settings, nodeId);
-      dataSource = ownPool;
-    }
+  /** Opens the node's own pool, migrates and validates; fails with the cause if any step does. */
+  public static Database pooled(PoolSettings settings) {
+    HikariDataSource pool = pool(settings);
     try {
-      Flyway.configure(Database.class.getClassLoader())
-          .dataSource(dataSource)
-          .locations("classpath:db/migration")
-          .load()
-          .migrate();
-      return new Database(dataSource, ownPool, sessionFactory(dataSource));
+      return prepared(pool, pool);
     } catch (RuntimeException e) {
-      if (ownPool != null) {
-        ownPool.close();
-      }
+      pool.close();
       throw e;
     }
   }
 
-  public SessionFactory sessions() {
-    return sessions;
+  /**
+   * Uses the container's DataSource bound at {@code jndiName} (the setting {@code settingName}
+   * names it), migrates and validates.
+   */
+  public static Database container(String jndiName, String settingName) {
+    DataSource dataSource;
+    try {
+      dataSource = (DataSource) new InitialContext().lookup(jndiName);
+    } catch (NamingException | ClassCastException e) {
+      throw new IllegalStateException(
+          settingName + " names '" + jndiName + "', which is not a bound DataSource", e);
+    }
+    return prepared(dataSource, null);
   }
 
-  public DataSource dataSource() {
+  private static Database prepared(DataSource dataSource, HikariDataSource ownPool) {
+    Flyway.configure(Database.class.getClassLoader())
+        .dataSource(dataSource)
+        .locations("classpath:db/migration")
+        .load()
+        .migrate();
+    validateMapping(dataSource);
+    return new Database(dataSource, ownPool);
+  }
+
+  /** Whether PostgreSQL answers on a connection of the pool within {@code timeoutSeconds}. */
+  public boolean isReachable(int timeoutSeconds) {
+    try (Connection connection = dataSource.getConnection()) {
+      return connection.isValid(timeoutSeconds);
+    } catch (SQLException e) {
+      LOG.warn("database unreachable: {}", e.toString());
+      return false;
+    }
+  }
+
+  DataSource dataSource() {
     return dataSource;
   }
 
   @Override
   public void close() {
-    try {
-      sessions.close();
-    } finally {
-      if (ownPool != null) {
-        ownPool.close();
-      }
+    if (ownPool != null) {
+      ownPool.close();
     }
   }
 
-  private static HikariDataSource pool(DatabaseSettings settings, String nodeId) {
+  private static HikariDataSource pool(PoolSettings settings) {
     HikariConfig config = new HikariConfig();
-    config.setPoolName("chunk-relay-" + nodeId);
-    config.setJdbcUrl(settings.jdbcUrl().orElseThrow());
+    config.setPoolName(settings.applicationName().replace(' ', '-'));
+    config.setJdbcUrl(settings.jdbcUrl());
     // Named, not looked up: DriverManager does not see a driver that lives in a web application.
     config.setDriverClassName("org.postgresql.Driver");
     settings.user().ifPresent(config::setUsername);
     settings.password().ifPresent(config::setPassword);
-    config.setMaximumPoolSize(settings.poolSize());
+    config.setMaximumPoolSize(settings.maxConnections());
     config.setConnectionTimeout(settings.connectTimeoutMillis());
-    config.addDataSourceProperty("ApplicationName", "chunk-relay " + nodeId);
+    config.addDataSourceProperty("ApplicationName", settings.applicationName());
     config.addDataSourceProperty("reWriteBatchedInserts", "true");
     // pgjdbc counts this in seconds; a stalled connection then fails instead of hanging a request.
     config.addDataSourceProperty(
@@ -99,34 +115,29 @@ public final class Database implements AutoCloseable {
     return new HikariDataSource(config);
   }
 
-  private static DataSource lookup(String jndiName) {
-    try {
-      return (DataSource) new InitialContext().lookup(jndiName);
-    } catch (NamingException | ClassCastException e) {
-      throw new IllegalStateException(
-          "CHUNK_RELAY_DB_DATASOURCE names '" + jndiName + "', which is not a bound DataSource", e);
-    }
-  }
-
-  private static SessionFactory sessionFactory(DataSource dataSource) {
+  /**
+   * Builds Hibernate's mapping of {@code streams}, {@code chunks} and {@code idempotency_keys} with
+   * {@code hbm2ddl=validate}: a column missing or of another type stops the start here.
+   */
+  private static void validateMapping(DataSource dataSource) {
     Map<String, Object> settings = new HashMap<>();
     settings.put(AvailableSettings.JAKARTA_NON_JTA_DATASOURCE, dataSource);
     settings.put(AvailableSettings.HBM2DDL_AUTO, "validate");
-    settings.put(AvailableSettings.STATEMENT_BATCH_SIZE, JDBC_BATCH_SIZE);
-    settings.put(AvailableSettings.ORDER_INSERTS, true);
     settings.put(AvailableSettings.USE_SECOND_LEVEL_CACHE, false);
     StandardServiceRegistry registry =
         new StandardServiceRegistryBuilder().applySettings(settings).build();
     try {
-      return new MetadataSources(registry)
-          .addAnnotatedClass(StreamRow.class)
-          .addAnnotatedClass(ChunkRow.class)
-          .addAnnotatedClass(IdempotencyRow.class)
-          .buildMetadata()
-          .buildSessionFactory();
-    } catch (RuntimeException e) {
+      SessionFactory validated =
+          new MetadataSources(registry)
+              .addAnnotatedClass(StreamRow.class)
+              .addAnnotatedClass(ChunkRow.class)
+              .addAnnotatedClass(IdempotencyRow.class)
+              .buildMetadata()
+              .buildSessionFactory();
+      validated.close();
+      LOG.debug("the mapping of streams, chunks and idempotency_keys matches the schema");
+    } finally {
       StandardServiceRegistryBuilder.destroy(registry);
-      throw e;
     }
   }
 }

@@ -22,9 +22,6 @@ class StreamRow {
   @Column(name = "head_seq", nullable = false)
   long headSeq;
 
-  @Column(name = "published_seq", nullable = false)
-  long publishedSeq;
-
   @Convert(converter = StreamStatusConverter.class)
   @Column(name = "status", nullable = false)
   StreamStatus status;
@@ -37,8 +34,4 @@ class StreamRow {
 
   @Column(name = "completed_at")
   Instant completedAt;
-
-  StreamInfo toInfo() {
-    return new StreamInfo(streamId, headSeq, status, createdAt, updatedAt, completedAt);
-  }
 }

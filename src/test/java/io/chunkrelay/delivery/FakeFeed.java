@@ -1,6 +1,5 @@
 package io.chunkrelay.delivery;
 
-import io.chunkrelay.api.WireFormat;
 import io.chunkrelay.store.StoredChunk;
 import java.util.List;
 import java.util.Map;
@@ -53,15 +52,20 @@ final class FakeFeed implements LiveFeed {
   }
 
   void publish(String streamId, StoredChunk... chunks) {
-    List<Frame> frames =
-        List.of(chunks).stream().map(c -> Frame.chunk(c.seq(), WireFormat.chunkFrame(c))).toList();
-    LiveEvent event = new LiveEvent(streamId, frames, LiveEvent.NOT_COMPLETED);
+    LiveEvent event = LiveEvent.of(List.of(chunks), LiveEvent.NOT_COMPLETED);
     listeners.getOrDefault(streamId, Set.of()).forEach(l -> l.onLive(event));
   }
 
   void publishCompleted(String streamId, long lastSeq) {
-    LiveEvent event = new LiveEvent(streamId, List.of(), lastSeq);
+    LiveEvent event = new LiveEvent(List.of(), lastSeq);
     listeners.getOrDefault(streamId, Set.of()).forEach(l -> l.onLive(event));
+  }
+
+  /**
+   * A message on the stream's channel that this node cannot read: its listeners must read the log.
+   */
+  void unreadable(String streamId) {
+    listeners.getOrDefault(streamId, Set.of()).forEach(LiveListener::onMissed);
   }
 
   void down() {

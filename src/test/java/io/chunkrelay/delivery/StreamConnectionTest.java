@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.chunkrelay.config.RelayConfig.DeliverySettings;
 import io.chunkrelay.metrics.Metrics;
 import io.chunkrelay.store.StoredChunk;
+import io.chunkrelay.testing.Await;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
@@ -111,7 +112,7 @@ class StreamConnectionTest {
     Delivery node = delivery(1000, DeliveryHooks.NONE);
     StreamConnection connection = node.open("c1", STREAM, 0, sink);
     await(() -> connection.state() == DeliveryState.SUBSCRIBING);
-    Thread.sleep(200);
+    Await.sleep(200);
     assertEquals(List.of(), sink.seqs());
     assertFalse(node.registry().isReady("c1"), "a connection waiting for Redis is not ready");
     feed.confirm(STREAM);
@@ -227,13 +228,48 @@ class StreamConnectionTest {
     assertFalse(node.registry().isReady("nobody"), "an unknown connection is never ready");
     StreamConnection connection = node.open("c1", STREAM, 0, sink);
     await(() -> node.registry().isReady("c1"));
-    StreamConnection twin = new StreamConnection(node, "c1", STREAM, 0, new RecordingSink());
+    StreamConnection twin = node.connection("c1", STREAM, 0, new RecordingSink());
     IllegalStateException duplicate =
         assertThrows(IllegalStateException.class, () -> node.registry().register(twin));
     assertTrue(duplicate.getMessage().contains("already registered"));
     connection.closed();
     await(() -> !node.registry().isReady("c1") && node.registry().size() == 0);
     assertEquals(0, feed.listenerCount(STREAM));
+  }
+
+  @Test
+  void aMessageTheNodeCannotReadMakesTheConnectionReadTheLogWithoutWaitingForTheIdleCheck() {
+    delivery =
+        new Delivery(
+            log,
+            feed,
+            new DeliverySettings(20, 3_600_000, 1000, 1024 * 1024),
+            1000,
+            DeliveryHooks.NONE,
+            metrics);
+    StreamConnection connection = delivery.open("c1", STREAM, 0, sink);
+    await(() -> connection.state() == DeliveryState.LIVE);
+    log.append(STREAM, "1, published by a node of another version");
+    feed.unreadable(STREAM);
+    await(() -> sink.seqs().size() == 1);
+    assertEquals(range(1, 1), sink.seqs());
+    assertEquals(0, metrics.value("chunk_relay_idle_checks_total"));
+  }
+
+  @Test
+  void theSendPathAsksTheRegistryAndHoldsFramesForAConnectionItDoesNotHold() {
+    Delivery node = delivery(1000, DeliveryHooks.NONE);
+    StreamConnection connection = node.open("c1", STREAM, 0, sink);
+    await(() -> connection.state() == DeliveryState.LIVE);
+    node.registry().unregister(connection);
+    appendAndPublish("1");
+    await(() -> metrics.value("chunk_relay_outbound_queue_frames_max") >= 1);
+    Await.sleep(200);
+    assertEquals(List.of(), sink.seqs(), "nothing is sent to a connection the registry lacks");
+    node.registry().register(connection);
+    appendAndPublish("2");
+    await(() -> sink.seqs().size() == 2);
+    assertEquals(range(1, 2), sink.seqs(), "held, not dropped");
   }
 
   @Test
@@ -277,7 +313,7 @@ class StreamConnectionTest {
           // else: this publish is lost
           previous = chunk;
           if (random.nextInt(10) == 0) {
-            sleep(random.nextInt(3));
+            Await.sleep(random.nextInt(3));
           }
         }
         seedFeed.upAgain();
@@ -298,21 +334,6 @@ class StreamConnectionTest {
   }
 
   private static void await(BooleanSupplier condition) {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not met within " + WAIT);
-      }
-      sleep(5);
-    }
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
+    Await.until(condition, WAIT);
   }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chunkrelay.it.support.Deployments;
 import io.chunkrelay.it.support.Http;
 import io.chunkrelay.it.support.WsClient;
+import io.chunkrelay.testing.Json;
 import java.net.URI;
 import java.net.URL;
 import java.time.Duration;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(ArquillianExtension.class)
 class ChunkSevenIT {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
   private static final Duration WAIT = Duration.ofSeconds(30);
 
   @ArquillianResource private URL base;

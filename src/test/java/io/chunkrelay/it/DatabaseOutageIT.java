@@ -11,6 +11,7 @@ import io.chunkrelay.it.support.Http;
 import io.chunkrelay.it.support.TestServices;
 import io.chunkrelay.it.support.TomcatNode;
 import io.chunkrelay.it.support.WsClient;
+import io.chunkrelay.testing.Json;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * restart and its WebSocket client resumes with every chunk once, in order.
  */
 class DatabaseOutageIT {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
   private static FaultyProxy proxy;
   private static TomcatNode node;
 

@@ -8,6 +8,7 @@ import io.chunkrelay.it.support.ChunkTable;
 import io.chunkrelay.it.support.Http;
 import io.chunkrelay.it.support.TomcatNode;
 import io.chunkrelay.it.support.WsClient;
+import io.chunkrelay.testing.Json;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * appends in flight during the stop either complete or fail without leaving anything partial.
  */
 class GracefulShutdownIT {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   @Test
   void aStoppingNodeClosesItsWebSocketsWithGoingAway() throws Exception {

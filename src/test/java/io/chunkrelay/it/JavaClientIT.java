@@ -14,6 +14,7 @@ import io.chunkrelay.it.support.ChunkTable;
 import io.chunkrelay.it.support.Deployments;
 import io.chunkrelay.it.support.FaultyProxy;
 import io.chunkrelay.it.support.TestServices;
+import io.chunkrelay.testing.Await;
 import java.net.URI;
 import java.net.URL;
 import java.sql.Connection;
@@ -80,14 +81,14 @@ class JavaClientIT {
               () -> {
                 for (int i = 1; i <= CHUNKS; i++) {
                   producer.append(stream, "m1", "w" + i + " ", i == CHUNKS);
-                  sleep(3);
+                  Await.sleep(3);
                 }
                 producer.complete(stream);
               });
       for (int cut = 0; cut < 4; cut++) {
-        sleep(100 + random.nextInt(300));
+        Await.sleep(100 + random.nextInt(300));
         proxy.cut();
-        sleep(random.nextInt(400));
+        Await.sleep(random.nextInt(400));
         proxy.heal();
       }
       subscription.drop();
@@ -125,7 +126,7 @@ class JavaClientIT {
       }
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (seqs.size() < 20 && System.nanoTime() < deadline) {
-        sleep(20);
+        Await.sleep(20);
       }
       // The connection neither closes nor passes a byte from now on: only a ping can tell.
       proxy.silenceOpenConnections();
@@ -163,7 +164,7 @@ class JavaClientIT {
         append =
             CompletableFuture.supplyAsync(
                 () -> producer.append(stream, new Draft("m1", "once ", false), "key-" + stream));
-        sleep(2_500);
+        Await.sleep(2_500);
         lock.commit();
       }
       Appended appended = append.get(30, TimeUnit.SECONDS);
@@ -206,14 +207,5 @@ class JavaClientIT {
 
   private URI viaProxy(FaultyProxy proxy) throws Exception {
     return new URI("http", null, "127.0.0.1", proxy.port(), base.getPath(), null, null);
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 }

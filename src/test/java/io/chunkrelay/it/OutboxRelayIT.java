@@ -8,6 +8,7 @@ import io.chunkrelay.it.support.Http;
 import io.chunkrelay.it.support.TestServices;
 import io.chunkrelay.it.support.TomcatNode;
 import io.chunkrelay.it.support.WsClient;
+import io.chunkrelay.testing.Json;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * catches up.
  */
 class OutboxRelayIT {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
   private static TomcatNode relaying;
   private static TomcatNode mute;
 

@@ -10,6 +10,7 @@ import io.chunkrelay.it.support.TestServices;
 import io.chunkrelay.it.support.TomcatNode;
 import io.chunkrelay.it.support.WsClient;
 import io.chunkrelay.launch.LocalServices;
+import io.chunkrelay.testing.Json;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +28,7 @@ import redis.embedded.RedisServer;
  * again the subscriber comes back by itself; the client sees every chunk once, in order.
  */
 class RedisOutageIT {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
   private static int redisPort;
   private static RedisServer redis;
   private static TomcatNode node;

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chunkrelay.it.support.Http;
 import io.chunkrelay.it.support.TomcatNode;
 import io.chunkrelay.it.support.WsClient;
+import io.chunkrelay.testing.Json;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +32,7 @@ class SlowConsumerIT {
   private static final int MAX_QUEUED_FRAMES = 256;
   private static final int MAX_QUEUED_BYTES = 256 * 1024;
   private static final String PADDING = "x".repeat(1_000);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   private static TomcatNode node;
 

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chunkrelay.it.support.Http;
 import io.chunkrelay.it.support.TomcatNode;
 import io.chunkrelay.it.support.WsClient;
+import io.chunkrelay.testing.Json;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * it starts, serves the API and delivers over WebSocket through Tyrus.
  */
 class StandaloneTomcatIT {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
   private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
 
   private static TomcatNode tomcat;

@@ -10,6 +10,8 @@ import io.chunkrelay.it.support.Deployments;
 import io.chunkrelay.it.support.Http;
 import io.chunkrelay.it.support.TestServices;
 import io.chunkrelay.it.support.WsClient;
+import io.chunkrelay.testing.Await;
+import io.chunkrelay.testing.Json;
 import java.net.URI;
 import java.net.URL;
 import java.time.Duration;
@@ -31,7 +33,7 @@ import redis.clients.jedis.Jedis;
  */
 @ExtendWith(ArquillianExtension.class)
 class WebSocketIT {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
   private static final Duration WAIT = Duration.ofSeconds(30);
 
   @ArquillianResource private URL base;
@@ -143,12 +145,12 @@ class WebSocketIT {
         WsClient other = WsClient.connect(uri("test/burst"))) {
       slow.stall();
       slow.send("async " + threads + " " + perThread + " 1000");
-      sleep(stallMillis / 2);
+      Await.sleep(stallMillis / 2);
 
       // The node keeps serving everyone else while one client's 16 MB back up.
       other.send("async 1 100 100");
       assertBurst(other.next(101, Duration.ofSeconds(10)), 1, 100);
-      sleep(stallMillis / 2);
+      Await.sleep(stallMillis / 2);
 
       slow.resume();
       List<String> received = slow.next(threads * perThread + 1, Duration.ofSeconds(60));
@@ -209,14 +211,5 @@ class WebSocketIT {
 
   private URI uri(String path) {
     return URI.create(base.toString()).resolve(path);
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
   }
 }

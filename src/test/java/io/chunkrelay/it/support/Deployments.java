@@ -13,9 +13,10 @@ import org.jboss.shrinkwrap.resolver.api.maven.Maven;
  * replacement, the runtime libraries from pom.xml, the Flyway migrations and the web resources.
  */
 public final class Deployments {
-  /** Test classes and the launcher (which is not part of the WAR) stay out. */
+  /** Test classes, test support and the launcher (which is not part of the WAR) stay out. */
   private static final String NOT_IN_WAR =
-      ".*(/io/chunkrelay/it/|/io/chunkrelay/launch/|Test\\.class|Test\\$|IT\\.class|IT\\$).*";
+      ".*(/io/chunkrelay/it/|/io/chunkrelay/testing/|/io/chunkrelay/launch/"
+          + "|Test\\.class|Test\\$|IT\\.class|IT\\$).*";
 
   private Deployments() {}
 

@@ -1,6 +1,5 @@
 package io.chunkrelay.it.support;
 
-import io.chunkrelay.app.RelayNode;
 import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -10,18 +9,11 @@ import java.io.IOException;
 /**
  * Test-only control of {@link PausingHooks}: {@code POST
  * /test/hooks?action=arm|release&point=..&stream=..} and {@code GET
- * /test/hooks?action=await&point=..&stream=..} (200 once reached, 504 if not within 30 s). Also
- * hands the node's parts to {@link NaiveEndpoint}.
+ * /test/hooks?action=await&point=..&stream=..} (200 once reached, 504 if not within 30 s).
  */
 @WebServlet(urlPatterns = "/test/hooks", loadOnStartup = 1)
 public class HooksServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
-  static volatile RelayNode node;
-
-  @Override
-  public void init() {
-    node = (RelayNode) getServletContext().getAttribute(RelayNode.ATTRIBUTE);
-  }
 
   @Override
   protected void service(HttpServletRequest request, HttpServletResponse response)

@@ -2,6 +2,7 @@ package io.chunkrelay.it.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chunkrelay.testing.Json;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -22,7 +23,7 @@ import java.util.function.LongConsumer;
  * for loss, duplicates and reordering across all its connections.
  */
 public final class ResumingClient {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   private final HttpClient http;
   private final List<URI> nodes;

@@ -1,4 +1,4 @@
-package io.chunkrelay.api;
+package io.chunkrelay.web;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,6 +9,9 @@ import io.chunkrelay.store.ChunkLogException;
 import io.chunkrelay.store.ChunkPage;
 import io.chunkrelay.store.StoredChunk;
 import io.chunkrelay.store.StreamInfo;
+import io.chunkrelay.wire.ProblemType;
+import io.chunkrelay.wire.StreamIdGrammar;
+import io.chunkrelay.wire.WireFormat;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -90,7 +93,7 @@ public final class StreamsServlet extends HttpServlet {
         appended.firstSeq(),
         appended.lastSeq(),
         appended.replayed());
-    ObjectNode body = WireFormat.JSON.createObjectNode();
+    ObjectNode body = WireFormat.object();
     body.put("streamId", streamId);
     if (appended.batch()) {
       body.put("firstSeq", appended.firstSeq());
@@ -107,7 +110,7 @@ public final class StreamsServlet extends HttpServlet {
   private void complete(HttpServletResponse response, String streamId) throws IOException {
     StreamInfo stream = log.complete(streamId);
     LOG.info("complete stream={} lastSeq={}", streamId, stream.headSeq());
-    ObjectNode body = WireFormat.JSON.createObjectNode();
+    ObjectNode body = WireFormat.object();
     body.put("streamId", streamId);
     body.put("lastSeq", stream.headSeq());
     json(response, HttpServletResponse.SC_OK, body);
@@ -135,7 +138,7 @@ public final class StreamsServlet extends HttpServlet {
                 limits.maxPageChunks(),
                 Math.min(Limits.DEFAULT_PAGE_CHUNKS, limits.maxPageChunks()));
     ChunkPage page = log.chunksAfter(streamId, after, limit);
-    ObjectNode body = WireFormat.JSON.createObjectNode();
+    ObjectNode body = WireFormat.object();
     body.put("streamId", streamId);
     body.put("headSeq", page.stream().headSeq());
     body.put("status", page.stream().status().wireName());

@@ -1,4 +1,4 @@
-package io.chunkrelay.api;
+package io.chunkrelay.wire;
 
 /**
  * Every error the API and the WebSocket endpoint report. The {@link #code()} is stable: clients and

@@ -1,4 +1,4 @@
-package io.chunkrelay.app;
+package io.chunkrelay.web;
 
 import io.chunkrelay.metrics.Metrics;
 import jakarta.servlet.http.HttpServlet;

@@ -1,4 +1,4 @@
-package io.chunkrelay.ws;
+package io.chunkrelay.web;
 
 import io.chunkrelay.delivery.Frame;
 import io.chunkrelay.delivery.FrameSink;

@@ -1,23 +1,55 @@
-package io.chunkrelay.api;
+package io.chunkrelay.wire;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chunkrelay.store.StoredChunk;
 import io.chunkrelay.store.StreamInfo;
+import java.io.IOException;
 
 /**
- * The JSON shapes of wire contract v1 that both the HTTP API and the WebSocket frames use, written
- * in one place so the two never disagree.
+ * Keeps the JSON of wire contract v1 in one place, so HTTP answers and WebSocket frames never
+ * disagree: the chunk and stream objects of the HTTP API and the three WebSocket frames. The node's
+ * one {@link ObjectMapper} lives here; everything that writes or reads JSON goes through it.
  */
 public final class WireFormat {
-  static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Refuses trailing tokens and duplicate keys: a body means one thing or is refused. */
+  private static final ObjectReader STRICT =
+      JSON.reader()
+          .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
   private WireFormat() {}
 
+  /** An empty JSON object to fill in. */
+  public static ObjectNode object() {
+    return JSON.createObjectNode();
+  }
+
+  /** The reader for request bodies: one JSON value, no trailing tokens, no duplicate keys. */
+  public static ObjectReader strictReader() {
+    return STRICT;
+  }
+
+  /** Parses JSON text leniently (messages between nodes, which only nodes write). */
+  public static JsonNode parse(String text) throws JsonProcessingException {
+    return JSON.readTree(text);
+  }
+
+  /** Parses a UTF-8 JSON body leniently (the demo's prompt requests). */
+  public static JsonNode parse(byte[] body) throws IOException {
+    return JSON.readTree(body);
+  }
+
   /** {@code {"seq":..,"messageId":..,"content":..,"final":..,"createdAt":..}} */
-  static ObjectNode chunk(StoredChunk chunk) {
-    ObjectNode node = JSON.createObjectNode();
+  public static ObjectNode chunk(StoredChunk chunk) {
+    ObjectNode node = object();
     node.put("seq", chunk.seq());
     node.put("messageId", chunk.messageId());
     node.put("content", chunk.content());
@@ -26,8 +58,9 @@ public final class WireFormat {
     return node;
   }
 
-  static ObjectNode stream(StreamInfo stream) {
-    ObjectNode node = JSON.createObjectNode();
+  /** {@code {"streamId","headSeq","status","createdAt","updatedAt","completedAt"?}} */
+  public static ObjectNode stream(StreamInfo stream) {
+    ObjectNode node = object();
     node.put("streamId", stream.streamId());
     node.put("headSeq", stream.headSeq());
     node.put("status", stream.status().wireName());
@@ -41,7 +74,7 @@ public final class WireFormat {
 
   /** WebSocket frame {@code {"type":"chunk","seq":7,"messageId":..,"content":..,"final":..}}. */
   public static String chunkFrame(StoredChunk chunk) {
-    ObjectNode node = JSON.createObjectNode();
+    ObjectNode node = object();
     node.put("type", "chunk");
     node.put("seq", chunk.seq());
     node.put("messageId", chunk.messageId());
@@ -52,7 +85,7 @@ public final class WireFormat {
 
   /** WebSocket frame {@code {"type":"complete","lastSeq":10}}. */
   public static String completeFrame(long lastSeq) {
-    ObjectNode node = JSON.createObjectNode();
+    ObjectNode node = object();
     node.put("type", "complete");
     node.put("lastSeq", lastSeq);
     return write(node);
@@ -60,14 +93,15 @@ public final class WireFormat {
 
   /** WebSocket frame {@code {"type":"error","code":..,"message":..}}. */
   public static String errorFrame(ProblemType type, String message) {
-    ObjectNode node = JSON.createObjectNode();
+    ObjectNode node = object();
     node.put("type", "error");
     node.put("code", type.code());
     node.put("message", message);
     return write(node);
   }
 
-  static String write(ObjectNode node) {
+  /** The node as JSON text. */
+  public static String write(JsonNode node) {
     try {
       return JSON.writeValueAsString(node);
     } catch (JsonProcessingException e) {

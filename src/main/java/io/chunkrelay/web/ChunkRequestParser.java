@@ -1,12 +1,12 @@
-package io.chunkrelay.api;
+package io.chunkrelay.web;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import io.chunkrelay.config.RelayConfig.Limits;
 import io.chunkrelay.store.NewChunk;
+import io.chunkrelay.wire.ProblemType;
+import io.chunkrelay.wire.WireFormat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -22,11 +22,7 @@ import java.util.Set;
  */
 final class ChunkRequestParser {
   private static final Set<String> FIELDS = Set.of("messageId", "content", "final");
-  private static final ObjectReader READER =
-      WireFormat.JSON
-          .reader()
-          .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-          .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+  private static final ObjectReader READER = WireFormat.strictReader();
 
   private final Limits limits;
 

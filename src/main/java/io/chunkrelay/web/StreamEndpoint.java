@@ -1,12 +1,12 @@
-package io.chunkrelay.ws;
+package io.chunkrelay.web;
 
-import io.chunkrelay.api.ProblemType;
-import io.chunkrelay.api.StreamIdGrammar;
-import io.chunkrelay.api.WireFormat;
 import io.chunkrelay.delivery.Delivery;
 import io.chunkrelay.delivery.StreamConnection;
 import io.chunkrelay.store.ChunkLog;
 import io.chunkrelay.store.StreamInfo;
+import io.chunkrelay.wire.ProblemType;
+import io.chunkrelay.wire.StreamIdGrammar;
+import io.chunkrelay.wire.WireFormat;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;

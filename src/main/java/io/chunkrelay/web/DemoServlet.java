@@ -1,11 +1,10 @@
-package io.chunkrelay.demo;
+package io.chunkrelay.web;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.chunkrelay.api.ProblemType;
-import io.chunkrelay.api.Problems;
+import io.chunkrelay.demo.DemoProducer;
+import io.chunkrelay.wire.ProblemType;
+import io.chunkrelay.wire.WireFormat;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -26,7 +25,6 @@ public final class DemoServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
   static final int MAX_PROMPT_CHARS = 2_000;
   private static final int MAX_BODY_BYTES = 16 * 1024;
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final transient Optional<DemoProducer> producer;
 
@@ -91,8 +89,8 @@ public final class DemoServlet extends HttpServlet {
     }
     JsonNode parsed;
     try {
-      parsed = JSON.readTree(body);
-    } catch (JacksonException e) {
+      parsed = WireFormat.parse(body);
+    } catch (IOException e) {
       Problems.write(
           request,
           response,
@@ -125,13 +123,13 @@ public final class DemoServlet extends HttpServlet {
           "the demo is writing as many replies as it may; try again in a few seconds");
       return;
     }
-    ObjectNode answer = JSON.createObjectNode();
+    ObjectNode answer = WireFormat.object();
     answer.put("streamId", reply.get().streamId());
     answer.put("messageId", reply.get().messageId());
     answer.put("chunks", reply.get().chunks());
     response.setStatus(HttpServletResponse.SC_ACCEPTED);
     response.setContentType("application/json");
     response.setCharacterEncoding("UTF-8");
-    response.getWriter().write(JSON.writeValueAsString(answer));
+    response.getWriter().write(WireFormat.write(answer));
   }
 }

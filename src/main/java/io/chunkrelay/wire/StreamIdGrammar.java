@@ -1,4 +1,4 @@
-package io.chunkrelay.api;
+package io.chunkrelay.wire;
 
 import java.util.regex.Pattern;
 

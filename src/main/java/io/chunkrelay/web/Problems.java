@@ -1,7 +1,9 @@
-package io.chunkrelay.api;
+package io.chunkrelay.web;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chunkrelay.store.ChunkLogException;
+import io.chunkrelay.wire.ProblemType;
+import io.chunkrelay.wire.WireFormat;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -83,7 +85,7 @@ public final class Problems {
     response.setStatus(type.status());
     response.setContentType("application/problem+json");
     response.setCharacterEncoding("UTF-8");
-    ObjectNode problem = WireFormat.JSON.createObjectNode();
+    ObjectNode problem = WireFormat.object();
     problem.put("type", type.typeUri());
     problem.put("title", type.title());
     problem.put("status", type.status());

@@ -1,4 +1,6 @@
-package io.chunkrelay.api;
+package io.chunkrelay.web;
+
+import io.chunkrelay.wire.ProblemType;
 
 /** A request refused with a problem of one {@link ProblemType}; the detail is safe to show. */
 final class ApiException extends RuntimeException {

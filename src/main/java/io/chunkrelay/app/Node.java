@@ -1,0 +1,201 @@
+package io.chunkrelay.app;
+
+import io.chunkrelay.config.RelayConfig;
+import io.chunkrelay.config.RelayConfig.DatabaseSettings;
+import io.chunkrelay.delivery.Delivery;
+import io.chunkrelay.delivery.DeliveryHooks;
+import io.chunkrelay.demo.DemoProducer;
+import io.chunkrelay.fanout.Publisher;
+import io.chunkrelay.fanout.RedisFeed;
+import io.chunkrelay.metrics.Metrics;
+import io.chunkrelay.outbox.OutboxPublisher;
+import io.chunkrelay.outbox.OutboxRelay;
+import io.chunkrelay.outbox.Watermarks;
+import io.chunkrelay.store.ChunkLog;
+import io.chunkrelay.store.Database;
+import io.chunkrelay.store.Outbox;
+import io.chunkrelay.store.PoolSettings;
+import java.lang.management.ManagementFactory;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps a node whole or not at all: wires its parts once from a validated {@link RelayConfig} (the
+ * database, migrated and validated; the Redis publisher and subscriber; the outbox relay; delivery;
+ * the demo assistant) and stops them in reverse order. A part that fails to start stops the ones
+ * already started and fails the node. The container edge ({@code io.chunkrelay.web}) serves what it
+ * holds.
+ */
+public final class Node implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+  private static final int HEALTH_TIMEOUT_SECONDS = 2;
+
+  private final Deque<AutoCloseable> started = new ArrayDeque<>();
+  private final RelayConfig config;
+  private final Metrics metrics = new Metrics();
+  private Database database;
+  private RedisFeed feed;
+  private ChunkLog log;
+  private Delivery delivery;
+  private DemoProducer demo;
+
+  private Node(RelayConfig config) {
+    this.config = config;
+  }
+
+  /** Starts every part of a node; on failure stops what started and rethrows. */
+  public static Node start(RelayConfig config) {
+    Node node = new Node(config);
+    try {
+      node.startParts();
+      return node;
+    } catch (RuntimeException e) {
+      node.close();
+      throw e;
+    }
+  }
+
+  private void startParts() {
+    if (ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      metrics.gauge(
+          "chunk_relay_process_cpu_millis",
+          "CPU time this node's JVM has used, milliseconds",
+          () -> os.getProcessCpuTime() / 1_000_000);
+    }
+    database = remember(open(config.database(), config.nodeId()));
+    Publisher publisher = remember(new Publisher(config.redis(), config.nodeId(), metrics));
+    Outbox outbox = Outbox.over(database);
+    Watermarks watermarks = new Watermarks(outbox);
+    log = ChunkLog.over(database, Clock.systemUTC(), new OutboxPublisher(publisher, watermarks));
+
+    feed =
+        remember(
+            new RedisFeed(
+                config.redis(), config.nodeId(), timer("chunk-relay-redis-watchdog"), metrics));
+    feed.start();
+
+    remember(
+            new OutboxRelay(
+                outbox,
+                log,
+                publisher,
+                watermarks,
+                Clock.systemUTC(),
+                config.outboxRelayAfterMillis(),
+                timer("chunk-relay-outbox"),
+                config.nodeId(),
+                metrics))
+        .start();
+
+    DeliveryHooks hooks = DeliveryHooks.load(Node.class.getClassLoader());
+    if (hooks != DeliveryHooks.NONE) {
+      LOG.warn(
+          "delivery hooks {} are installed: this WAR is a test build", hooks.getClass().getName());
+    }
+    delivery =
+        remember(
+            new Delivery(
+                log, feed, config.delivery(), config.limits().maxPageChunks(), hooks, metrics));
+
+    if (config.demo().enabled()) {
+      demo =
+          remember(
+              new DemoProducer(
+                  config.demo(), threads("chunk-relay-demo", 4), RandomGenerator.getDefault()));
+      metrics.gauge(
+          "chunk_relay_demo_active_replies", "demo replies being written now", demo::active);
+      metrics.gauge("chunk_relay_demo_replies_started", "demo replies started", demo::started);
+      LOG.info("demo mode: POST /demo/replies starts simulated replies");
+    }
+  }
+
+  private static Database open(DatabaseSettings settings, String nodeId) {
+    if (settings.dataSourceJndiName().isPresent()) {
+      return Database.container(settings.dataSourceJndiName().get(), "CHUNK_RELAY_DB_DATASOURCE");
+    }
+    return Database.pooled(
+        new PoolSettings(
+            settings.jdbcUrl().orElseThrow(),
+            settings.user(),
+            settings.password(),
+            settings.poolSize(),
+            settings.connectTimeoutMillis(),
+            settings.socketTimeoutMillis(),
+            "chunk-relay " + nodeId));
+  }
+
+  public RelayConfig config() {
+    return config;
+  }
+
+  public ChunkLog log() {
+    return log;
+  }
+
+  public Delivery delivery() {
+    return delivery;
+  }
+
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  /** The demo assistant, present in demo mode only. */
+  public Optional<DemoProducer> demo() {
+    return Optional.ofNullable(demo);
+  }
+
+  /** Whether PostgreSQL answers within two seconds: what decides the node's health. */
+  public boolean databaseUp() {
+    return database.isReachable(HEALTH_TIMEOUT_SECONDS);
+  }
+
+  /** Whether the Redis subscriber is connected (reported; delivery goes on without it). */
+  public boolean redisUp() {
+    return feed.isUp();
+  }
+
+  /** Stops what started, newest first, each even if another fails. */
+  @Override
+  public void close() {
+    while (!started.isEmpty()) {
+      try {
+        started.pop().close();
+      } catch (Exception e) {
+        LOG.warn("stopping a part of the node failed", e);
+      }
+    }
+  }
+
+  /** A single daemon thread for periodic work, stopped with the node. */
+  private ScheduledExecutorService timer(String threadName) {
+    return threads(threadName, 1);
+  }
+
+  /** Daemon threads for scheduled work, stopped with the node. */
+  private ScheduledExecutorService threads(String threadName, int count) {
+    ScheduledExecutorService timer =
+        Executors.newScheduledThreadPool(
+            count,
+            runnable -> {
+              Thread thread = new Thread(runnable, threadName);
+              thread.setDaemon(true);
+              return thread;
+            });
+    remember(timer::shutdownNow);
+    return timer;
+  }
+
+  private <T extends AutoCloseable> T remember(T part) {
+    started.push(part);
+    return part;
+  }
+}

@@ -1,0 +1,60 @@
+package io.chunkrelay.delivery;
+
+import io.chunkrelay.metrics.Metrics;
+
+/** Makes delivery observable: the node's delivery counters and gauges, shared by connections. */
+final class DeliveryMetrics implements SeqMerger.Tally {
+  final Metrics.Counter framesSent;
+  final Metrics.Counter backfillReads;
+  final Metrics.Counter idleChecks;
+  private final Metrics.Counter lagging;
+  private final Metrics.Counter duplicatesDropped;
+  private final Metrics.HighWater queueFrames;
+  private final Metrics.HighWater queueBytes;
+
+  DeliveryMetrics(Metrics metrics, ConnectionRegistry registry) {
+    framesSent =
+        metrics.counter("chunk_relay_ws_frames_sent_total", "WebSocket frames sent to clients");
+    backfillReads =
+        metrics.counter(
+            "chunk_relay_backfill_reads_total", "reads of the chunk log by connections");
+    lagging =
+        metrics.counter(
+            "chunk_relay_lagging_total",
+            "times a connection's outbound queue was full and it fell back to the log");
+    duplicatesDropped =
+        metrics.counter(
+            "chunk_relay_live_duplicates_dropped_total",
+            "live chunks dropped because the connection already had them");
+    idleChecks =
+        metrics.counter(
+            "chunk_relay_idle_checks_total", "log reads because an open stream was silent");
+    queueFrames =
+        metrics.highWater(
+            "chunk_relay_outbound_queue_frames_max", "deepest any outbound queue has been, frames");
+    queueBytes =
+        metrics.highWater(
+            "chunk_relay_outbound_queue_bytes_max", "deepest any outbound queue has been, bytes");
+    metrics.gauge("chunk_relay_ws_connections", "open WebSocket connections", registry::size);
+    metrics.gauge(
+        "chunk_relay_ws_connections_lagging",
+        "connections whose outbound queue is full",
+        () -> registry.count(DeliveryState.LAGGING));
+  }
+
+  @Override
+  public void duplicateDropped() {
+    duplicatesDropped.increment();
+  }
+
+  @Override
+  public void lagged() {
+    lagging.increment();
+  }
+
+  @Override
+  public void queued(int frames, long bytes) {
+    queueFrames.observe(frames);
+    queueBytes.observe(bytes);
+  }
+}

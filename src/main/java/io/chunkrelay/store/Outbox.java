@@ -1,0 +1,99 @@
+package io.chunkrelay.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * Keeps promise 7's "publishing never is impossible" on the table side: the {@code published_seq}
+ * watermark of {@code streams}, which streams are behind it, and the advisory lock that elects the
+ * one node that relays. Callers hold plain values; the SQL stays here.
+ */
+public final class Outbox {
+  /** The advisory lock key: "chunk-relay outbox relay" as a number any DBA can look up. */
+  static final long RELAY_LOCK_KEY = 0x6368_756e_6b52_6c79L;
+
+  private final DataSource dataSource;
+
+  private Outbox(DataSource dataSource) {
+    this.dataSource = dataSource;
+  }
+
+  /** The outbox columns of the tables in {@code database}. */
+  public static Outbox over(Database database) {
+    return new Outbox(database.dataSource());
+  }
+
+  /** A stream with committed chunks after {@code publishedSeq} that may not have been published. */
+  public record Unpublished(String streamId, long publishedSeq, Instant updatedAt) {}
+
+  /** Seqs {@code firstSeq..lastSeq} of a stream were published. */
+  public record Published(String streamId, long firstSeq, long lastSeq) {}
+
+  /**
+   * Up to {@code limit} streams whose head is beyond their watermark, least recently changed first.
+   */
+  public List<Unpublished> unpublished(int limit) {
+    List<Unpublished> streams = new ArrayList<>();
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement select =
+            connection.prepareStatement(
+                "select stream_id, published_seq, updated_at from streams"
+                    + " where published_seq < head_seq order by updated_at limit ?")) {
+      select.setInt(1, limit);
+      try (ResultSet rows = select.executeQuery()) {
+        while (rows.next()) {
+          streams.add(
+              new Unpublished(
+                  rows.getString(1), rows.getLong(2), rows.getTimestamp(3).toInstant()));
+        }
+      }
+      return streams;
+    } catch (SQLException e) {
+      throw new StoreException("listing unpublished streams failed", e);
+    }
+  }
+
+  /**
+   * Moves each stream's watermark to the end of its published range, one conditional UPDATE a
+   * stream in one batch. The condition only ever extends a contiguous prefix: a range whose start
+   * the watermark has not reached yet is not recorded (the relay publishes it again, harmlessly).
+   *
+   * @return how many streams' watermarks moved
+   */
+  public int advance(Collection<Published> ranges) {
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement update =
+            connection.prepareStatement(
+                "update streams set published_seq = ? where stream_id = ?"
+                    + " and published_seq >= ? and published_seq < ? and head_seq >= ?")) {
+      for (Published range : ranges) {
+        update.setLong(1, range.lastSeq());
+        update.setString(2, range.streamId());
+        update.setLong(3, range.firstSeq() - 1);
+        update.setLong(4, range.lastSeq());
+        update.setLong(5, range.lastSeq());
+        update.addBatch();
+      }
+      int moved = 0;
+      for (int count : update.executeBatch()) {
+        moved += Math.max(count, 0);
+      }
+      return moved;
+    } catch (SQLException e) {
+      throw new StoreException(
+          "advancing published_seq of " + ranges.size() + " streams failed", e);
+    }
+  }
+
+  /** The relay's lock, not yet taken. */
+  public RelayLock relayLock() {
+    return new RelayLock(dataSource, RELAY_LOCK_KEY);
+  }
+}

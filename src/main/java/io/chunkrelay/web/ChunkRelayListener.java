@@ -1,0 +1,106 @@
+package io.chunkrelay.web;
+
+import io.chunkrelay.app.Node;
+import io.chunkrelay.config.ConfigException;
+import io.chunkrelay.config.RelayConfig;
+import io.chunkrelay.config.SettingSource;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletContextEvent;
+import jakarta.servlet.ServletContextListener;
+import jakarta.servlet.annotation.WebListener;
+import jakarta.websocket.DeploymentException;
+import jakarta.websocket.server.ServerContainer;
+import java.sql.Driver;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Collections;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the container's view of the node all or nothing: when the web application starts, it reads
+ * and validates the configuration, starts the {@link Node}, and registers the API, demo, health and
+ * metrics servlets and the WebSocket endpoint; when it stops, it stops the node. Any failure fails
+ * the web application's start rather than serving half of it.
+ */
+@WebListener
+public final class ChunkRelayListener implements ServletContextListener {
+  private static final Logger LOG = LoggerFactory.getLogger(ChunkRelayListener.class);
+
+  private Node node;
+
+  @Override
+  public void contextInitialized(ServletContextEvent event) {
+    RelayConfig config;
+    try {
+      config = RelayConfig.load(SettingSource.standard());
+    } catch (ConfigException e) {
+      LOG.error("Chunk Relay cannot start: {}", e.getMessage());
+      throw e;
+    }
+    LOG.info(
+        "Chunk Relay node {} starting: database {}, redis {}",
+        config.nodeId(),
+        config.database(),
+        config.redis().url());
+    node = Node.start(config);
+    try {
+      register(event.getServletContext(), node);
+    } catch (RuntimeException e) {
+      node.close();
+      throw e;
+    }
+    LOG.info("Chunk Relay node {} ready", config.nodeId());
+  }
+
+  private static void register(ServletContext context, Node node) {
+    RelayConfig config = node.config();
+    context
+        .addServlet("streams", new StreamsServlet(node.log(), config.limits()))
+        .addMapping("/api/*");
+    context
+        .addServlet("health", new HealthServlet(node::databaseUp, node::redisUp, config.nodeId()))
+        .addMapping("/health");
+    context.addServlet("metrics", new MetricsServlet(node.metrics())).addMapping("/metrics");
+    context
+        .addServlet("demo", node.demo().map(DemoServlet::enabled).orElseGet(DemoServlet::disabled))
+        .addMapping("/demo/*");
+
+    ServerContainer webSockets =
+        (ServerContainer) context.getAttribute(ServerContainer.class.getName());
+    if (webSockets == null) {
+      throw new IllegalStateException(
+          "no WebSocket container in this web application: Tyrus did not start (in a full Tomcat,"
+              + " META-INF/context.xml must keep containerSciFilter=\"WsSci\")");
+    }
+    try {
+      webSockets.addEndpoint(
+          StreamEndpoint.config(node.log(), node.delivery(), config.limits().maxStreamIdChars()));
+    } catch (DeploymentException e) {
+      throw new IllegalStateException("cannot register " + StreamEndpoint.PATH, e);
+    }
+  }
+
+  @Override
+  public void contextDestroyed(ServletContextEvent event) {
+    if (node != null) {
+      node.close();
+    }
+    deregisterJdbcDrivers();
+    LOG.info("Chunk Relay node stopped");
+  }
+
+  /** Drivers this web application registered would otherwise pin its class loader. */
+  private static void deregisterJdbcDrivers() {
+    ClassLoader own = ChunkRelayListener.class.getClassLoader();
+    for (Driver driver : Collections.list(DriverManager.getDrivers())) {
+      if (driver.getClass().getClassLoader() == own) {
+        try {
+          DriverManager.deregisterDriver(driver);
+        } catch (SQLException e) {
+          LOG.warn("could not deregister JDBC driver {}: {}", driver, e.toString());
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package io.chunkrelay;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The import rules of the code base: the Servlet and WebSocket APIs stay at the container edge, and
+ * every other arrow points toward the chunk log. A package may use only the packages listed for it
+ * below; the table is the package map of docs/ARCHITECTURE.md.
+ */
+class PackageRulesTest {
+  private static final String ROOT = "io.chunkrelay.";
+
+  /** Each package and the project packages it may use (besides itself). */
+  private static final Map<String, Set<String>> MAY_USE = new LinkedHashMap<>();
+
+  static {
+    MAY_USE.put("config", Set.of());
+    MAY_USE.put("metrics", Set.of());
+    MAY_USE.put("client", Set.of());
+    MAY_USE.put("store", Set.of());
+    MAY_USE.put("wire", Set.of("store"));
+    MAY_USE.put("delivery", Set.of("store", "wire", "config", "metrics"));
+    MAY_USE.put("fanout", Set.of("delivery", "wire", "store", "config", "metrics"));
+    MAY_USE.put("outbox", Set.of("fanout", "store", "metrics"));
+    MAY_USE.put("demo", Set.of("client", "config"));
+    MAY_USE.put(
+        "app",
+        Set.of("config", "metrics", "store", "delivery", "fanout", "outbox", "demo", "wire"));
+    MAY_USE.put("web", Set.of("app", "config", "metrics", "store", "wire", "delivery", "demo"));
+    MAY_USE.put("launch", Set.of("config"));
+  }
+
+  private static final JavaClasses PRODUCT =
+      new ClassFileImporter()
+          .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+          .importPackages("io.chunkrelay", "org.glassfish.tyrus.servlet");
+
+  @Test
+  void onlyTheWebEdgeImportsTheServletAndWebSocketApis() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackages(ROOT + "web..", ROOT + "launch..", "org.glassfish.tyrus.servlet..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("jakarta.servlet..", "jakarta.websocket..")
+        .because("the container edge is io.chunkrelay.web (and the launcher, and Tyrus's writer)")
+        .check(PRODUCT);
+  }
+
+  @Test
+  void everyPackageUsesOnlyThePackagesBelowIt() {
+    for (Map.Entry<String, Set<String>> entry : MAY_USE.entrySet()) {
+      Set<String> forbidden = new TreeSet<>(MAY_USE.keySet());
+      forbidden.remove(entry.getKey());
+      forbidden.removeAll(entry.getValue());
+      if (forbidden.isEmpty()) {
+        continue;
+      }
+      noClasses()
+          .that()
+          .resideInAPackage(ROOT + entry.getKey() + "..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(forbidden.stream().map(p -> ROOT + p + "..").toArray(String[]::new))
+          .because(entry.getKey() + " may use only " + entry.getValue())
+          .check(PRODUCT);
+    }
+  }
+
+  @Test
+  void everyProductPackageIsInTheTable() {
+    Set<String> unknown = new TreeSet<>();
+    PRODUCT.stream()
+        .map(c -> c.getPackageName())
+        .filter(p -> p.startsWith(ROOT))
+        .map(p -> p.substring(ROOT.length()).split("\\.")[0])
+        .filter(p -> !MAY_USE.containsKey(p))
+        .forEach(unknown::add);
+    org.junit.jupiter.api.Assertions.assertEquals(
+        Set.of(), unknown, "packages without import rules: add them to MAY_USE");
+  }
+}

@@ -1,0 +1,77 @@
+package io.chunkrelay.fanout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.chunkrelay.delivery.Frame;
+import io.chunkrelay.delivery.LiveEvent;
+import io.chunkrelay.delivery.LiveListener;
+import io.chunkrelay.metrics.Metrics;
+import io.chunkrelay.store.StoredChunk;
+import io.chunkrelay.wire.FanoutMessage;
+import io.chunkrelay.wire.WireFormat;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A node's reading of channel messages: a chunk's frame rendered once for all listeners, a message
+ * of an unknown version sends listeners to the log, and a stranger's message is dropped.
+ */
+class LiveMessagesTest {
+  private final Metrics metrics = new Metrics();
+  private final LiveMessages messages = new LiveMessages(metrics);
+  private final Recorder first = new Recorder();
+  private final Recorder second = new Recorder();
+
+  private static final class Recorder implements LiveListener {
+    final List<LiveEvent> events = new ArrayList<>();
+    int missed;
+
+    @Override
+    public void onLive(LiveEvent event) {
+      events.add(event);
+    }
+
+    @Override
+    public void onMissed() {
+      missed++;
+    }
+
+    @Override
+    public void onFeedDown() {}
+
+    @Override
+    public void onFeedUp() {}
+  }
+
+  @Test
+  void everyListenerGetsTheSameFrameRenderedOnce() {
+    StoredChunk chunk = new StoredChunk(3, "m", "hi", false, Instant.EPOCH);
+    messages.deliver("c", FanoutMessage.appended("s", List.of(chunk)), Set.of(first, second));
+    Frame frame = first.events.get(0).chunks().get(0);
+    assertEquals(WireFormat.chunkFrame(chunk), frame.text());
+    // One rendering shared by both listeners, not one each.
+    assertEquals(true, frame == second.events.get(0).chunks().get(0));
+    assertEquals(1, metrics.value("chunk_relay_live_messages_total"));
+  }
+
+  @Test
+  void aMessageOfAnUnknownVersionSendsEveryListenerToTheLog() {
+    messages.deliver("c", "{\"v\":2,\"streamId\":\"s\"}", Set.of(first, second));
+    messages.deliver("c", "{\"streamId\":\"s\",\"chunks\":[]}", Set.of(first));
+    assertEquals(2, first.missed);
+    assertEquals(1, second.missed);
+    assertEquals(List.of(), first.events);
+    assertEquals(2, metrics.value("chunk_relay_live_messages_unreadable_total"));
+  }
+
+  @Test
+  void aMessageThatIsNotOursIsCountedAndDropped() {
+    messages.deliver("c", "not json", Set.of(first));
+    assertEquals(0, first.missed);
+    assertEquals(List.of(), first.events);
+    assertEquals(1, metrics.value("chunk_relay_live_messages_rejected_total"));
+  }
+}
