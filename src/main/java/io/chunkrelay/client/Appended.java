@@ -1,7 +1,9 @@
 package io.chunkrelay.client;
 
 /**
- * What an append got: the seqs of its chunks ({@code firstSeq == lastSeq} for one chunk), and
+ * Keeps promise 1 visible to a producer.
+ *
+ * <p>What an append got: the seqs of its chunks ({@code firstSeq == lastSeq} for one chunk), and
  * whether the server recognised a retry and replayed the original answer instead of appending.
  */
 public record Appended(String streamId, long firstSeq, long lastSeq, boolean replayed) {}

@@ -4,8 +4,11 @@ import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Exponential backoff with full jitter: before attempt n+1, wait a random time below {@code initial
- * * 2^n}, capped at {@code max}, so that many clients cut off at once do not come back in step.
+ * Keeps reconnecting clients from stampeding a node that just came back.
+ *
+ * <p>Exponential backoff with full jitter: before attempt n+1, wait a random time below {@code
+ * initial * 2^n}, capped at {@code max}, so that many clients cut off at once do not come back in
+ * step.
  */
 record Backoff(Duration initial, Duration max) {
   Backoff {

@@ -19,7 +19,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.regex.Pattern;
 
 /**
- * A Chunk Relay node (or a load balancer in front of several) seen from a JVM application.
+ * Keeps promises 1 and 3 for a JVM application: appends retried under one Idempotency-Key,
+ * subscriptions that resume.
+ *
+ * <p>A Chunk Relay node (or a load balancer in front of several) seen from a JVM application.
  *
  * <p>Producer side: {@link #append} and {@link #appendBatch} send one request with one {@code
  * Idempotency-Key} and retry it, with the same key, when no answer came or the answer was 429, 500,

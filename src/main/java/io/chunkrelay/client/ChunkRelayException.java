@@ -1,8 +1,10 @@
 package io.chunkrelay.client;
 
 /**
- * A request the server refused ({@link #status()} and the problem's stable {@link #code()}, such as
- * {@code stream-completed}), or one that still failed after every retry (status 0 when no answer
+ * Keeps promise 8 visible to a JVM caller.
+ *
+ * <p>A request the server refused ({@link #status()} and the problem's stable {@link #code()}, such
+ * as {@code stream-completed}), or one that still failed after every retry (status 0 when no answer
  * came at all, code {@code unreachable}).
  */
 public final class ChunkRelayException extends RuntimeException {

@@ -14,9 +14,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * One WebSocket connection attempt of a {@link Subscription}: it opens, hands whole text frames to
- * the subscription, and reports its end once, whether the server closed it, the network failed, or
- * it went silent (a ping unanswered for one interval with nothing else arriving: a NAT or load
+ * Keeps a silent connection from passing for a live one.
+ *
+ * <p>One WebSocket connection attempt of a {@link Subscription}: it opens, hands whole text frames
+ * to the subscription, and reports its end once, whether the server closed it, the network failed,
+ * or it went silent (a ping unanswered for one interval with nothing else arriving: a NAT or load
  * balancer that forgot the connection gives no other sign). The subscription ignores a connection
  * that is no longer its current one.
  */

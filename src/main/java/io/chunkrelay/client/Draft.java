@@ -2,7 +2,10 @@ package io.chunkrelay.client;
 
 import java.util.Objects;
 
-/** A chunk a producer appends; the server gives it its seq. */
+/**
+ * Keeps promise 2 on the producer's side: a draft has content, never a seq. A chunk a producer
+ * appends; the server gives it its seq.
+ */
 public record Draft(String messageId, String content, boolean isFinal) {
   public Draft {
     Objects.requireNonNull(messageId, "messageId");

@@ -12,7 +12,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One stream followed over a WebSocket, from a seq on, until the stream completes or {@link
+ * Keeps promise 3 on the client's side, as a second line of defence.
+ *
+ * <p>One stream followed over a WebSocket, from a seq on, until the stream completes or {@link
  * #close()} is called.
  *
  * <p>Life: {@code CONNECTING -> LIVE}; a lost connection goes to {@code RECONNECTING}, waits

@@ -1,6 +1,9 @@
 package io.chunkrelay.config;
 
-/** A setting is missing or invalid; the message names the setting and says what it accepts. */
+/**
+ * Keeps a badly configured node from starting. A setting is missing or invalid; the message names
+ * the setting and says what it accepts.
+ */
 public final class ConfigException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 

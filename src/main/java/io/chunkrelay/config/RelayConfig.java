@@ -6,7 +6,9 @@ import java.net.UnknownHostException;
 import java.util.Optional;
 
 /**
- * Every tunable of a Chunk Relay node, read once at start-up and validated as a whole.
+ * Keeps a badly configured node from starting.
+ *
+ * <p>Every tunable of a Chunk Relay node, read once at start-up and validated as a whole.
  *
  * <p>Essentials: the HTTP port of the embedded run, the PostgreSQL connection (a JDBC URL with user
  * and password, or the JNDI name of a container-managed DataSource), the Redis URL and the node id.

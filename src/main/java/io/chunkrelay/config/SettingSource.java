@@ -9,8 +9,10 @@ import javax.naming.NamingException;
 import javax.naming.NoInitialContextException;
 
 /**
- * Where a named setting comes from. The same name ({@code CHUNK_RELAY_DB_URL}, ...) is looked up,
- * in order, as a Java system property, an environment variable, and a JNDI entry under {@code
+ * Keeps one order of precedence for every setting.
+ *
+ * <p>Where a named setting comes from. The same name ({@code CHUNK_RELAY_DB_URL}, ...) is looked
+ * up, in order, as a Java system property, an environment variable, and a JNDI entry under {@code
  * java:comp/env/} (a {@code <Environment>} in a container's context.xml). The first that is set and
  * not blank wins.
  */

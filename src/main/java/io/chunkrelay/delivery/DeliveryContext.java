@@ -7,9 +7,11 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.LongSupplier;
 
 /**
- * What every connection of a node shares, handed to each {@link StreamConnection} when it is made:
- * the log to read, the feed to hear, the registry that decides who may be sent to, the settings,
- * the test hooks, the metrics, the threads and the clock.
+ * Keeps each connection free of a service locator.
+ *
+ * <p>What every connection of a node shares, handed to each {@link StreamConnection} when it is
+ * made: the log to read, the feed to hear, the registry that decides who may be sent to, the
+ * settings, the test hooks, the metrics, the threads and the clock.
  *
  * @param pageChunks how many chunks one read of the log asks for
  * @param nanoTime the monotonic clock for idle checks

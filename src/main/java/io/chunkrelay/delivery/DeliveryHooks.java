@@ -3,9 +3,11 @@ package io.chunkrelay.delivery;
 import java.util.ServiceLoader;
 
 /**
- * Test seams at the two moments that decide gap-freedom, so a test can pause one connection there
- * and append meanwhile. Production WARs contain no implementation: hooks exist only if a class is
- * packaged into the WAR and named in {@code
+ * Keeps promise 4 testable at its two critical moments.
+ *
+ * <p>Test seams at the two moments that decide gap-freedom, so a test can pause one connection
+ * there and append meanwhile. Production WARs contain no implementation: hooks exist only if a
+ * class is packaged into the WAR and named in {@code
  * META-INF/services/io.chunkrelay.delivery.DeliveryHooks}; no setting can turn them on.
  */
 public interface DeliveryHooks {

@@ -4,7 +4,9 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * The life of one connection's delivery. All legal transitions are listed here and nowhere else:
+ * Keeps promise 6 and the delivery state machine in one place.
+ *
+ * <p>The life of one connection's delivery. All legal transitions are listed here and nowhere else:
  *
  * <pre>
  * OPENING -----> SUBSCRIBING -----> BACKFILLING <----> LIVE

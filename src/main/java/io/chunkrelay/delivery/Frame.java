@@ -5,8 +5,11 @@ import io.chunkrelay.wire.WireFormat;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One WebSocket text frame to send, rendered once and shared by every connection that sends it: a
- * chunk ({@code seq >= 1}) or the final {@code complete} frame, after which the connection closes.
+ * Keeps frames rendered once and promise 5's bound measurable.
+ *
+ * <p>One WebSocket text frame to send, rendered once and shared by every connection that sends it:
+ * a chunk ({@code seq >= 1}) or the final {@code complete} frame, after which the connection
+ * closes.
  *
  * @param seq the chunk's seq, or the stream's last seq for the complete frame
  * @param text the frame exactly as sent

@@ -2,7 +2,10 @@ package io.chunkrelay.delivery;
 
 import java.util.function.Consumer;
 
-/** Where a connection's frames go: a WebSocket session in production, a recorder in unit tests. */
+/**
+ * Keeps delivery independent of the container (promise 3 is tested through it). Where a
+ * connection's frames go: a WebSocket session in production, a recorder in unit tests.
+ */
 public interface FrameSink {
   /**
    * Sends one frame without blocking; {@code done} is called once with {@code null} when the frame

@@ -4,9 +4,11 @@ import io.chunkrelay.store.StoredChunk;
 import java.util.List;
 
 /**
- * What a node heard on a stream's live channel, with each chunk's frame rendered once for all the
- * node's connections: chunks just committed (in seq order) and/or that the stream was completed at
- * {@code completedLastSeq} ({@link #NOT_COMPLETED} when not).
+ * Keeps the live path to one rendering per chunk per node.
+ *
+ * <p>What a node heard on a stream's live channel, with each chunk's frame rendered once for all
+ * the node's connections: chunks just committed (in seq order) and/or that the stream was completed
+ * at {@code completedLastSeq} ({@link #NOT_COMPLETED} when not).
  */
 public record LiveEvent(List<Frame> chunks, long completedLastSeq) {
   public static final long NOT_COMPLETED = -1;

@@ -3,7 +3,9 @@ package io.chunkrelay.delivery;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A node's source of live chunks: Redis Pub/Sub in production ({@code
+ * Keeps promise 4's contract: a subscription counts only once confirmed.
+ *
+ * <p>A node's source of live chunks: Redis Pub/Sub in production ({@code
  * io.chunkrelay.fanout.RedisFeed}), a hand-driven fake in unit tests.
  */
 public interface LiveFeed {

@@ -1,7 +1,9 @@
 package io.chunkrelay.delivery;
 
 /**
- * Receives a stream's live events from a {@link LiveFeed}. Called on the feed's own thread: an
+ * Keeps promise 7's recoveries in the connection's hands.
+ *
+ * <p>Receives a stream's live events from a {@link LiveFeed}. Called on the feed's own thread: an
  * implementation must hand the work off and return at once.
  */
 public interface LiveListener {

@@ -20,7 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes simulated replies at a model's pace through the real ingest path: the HTTP API of this
+ * Keeps the demo honest: its replies take the real ingest path.
+ *
+ * <p>Writes simulated replies at a model's pace through the real ingest path: the HTTP API of this
  * very node, with the Java client, as an AI service would. A reply is a stream of its own ({@code
  * demo-<uuid>}): after a short "thinking" pause, each word is appended under its own idempotency
  * key ({@code <stream>:<index>}), the last one marked final, and the stream is completed. An append

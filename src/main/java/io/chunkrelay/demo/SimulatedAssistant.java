@@ -7,7 +7,9 @@ import java.util.Random;
 import java.util.regex.Pattern;
 
 /**
- * Writes the demo's replies. A reply depends only on its prompt (the same prompt always gets the
+ * Keeps the demo's replies checkable word for word.
+ *
+ * <p>Writes the demo's replies. A reply depends only on its prompt (the same prompt always gets the
  * same words), so a test can know the full reply in advance; it explains, in the first person, what
  * happens to each of its own words on the way to the reader.
  */

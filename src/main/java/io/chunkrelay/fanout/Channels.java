@@ -1,7 +1,9 @@
 package io.chunkrelay.fanout;
 
 /**
- * Names of the Redis channels: {@code <prefix>stream:<streamId>} and one control channel a node.
+ * Keeps streams and test runs apart on a shared Redis.
+ *
+ * <p>Names of the Redis channels: {@code <prefix>stream:<streamId>} and one control channel a node.
  */
 final class Channels {
   private final String prefix;

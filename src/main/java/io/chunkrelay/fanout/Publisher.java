@@ -14,7 +14,9 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPool;
 
 /**
- * PUBLISHes committed chunks and completions to their stream's channel, after commit and never
+ * Keeps promise 7's "Redis accelerates" and never publishes before commit.
+ *
+ * <p>PUBLISHes committed chunks and completions to their stream's channel, after commit and never
  * inside a transaction. A failed publish loses nothing (subscribers find the chunks in the log), so
  * it is counted and logged, not retried here; after a failure, publishes are skipped for {@value
  * #BACKOFF_MILLIS} ms so that appends do not each wait for Redis's timeout while it is down.

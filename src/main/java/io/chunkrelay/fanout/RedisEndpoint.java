@@ -5,7 +5,10 @@ import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
 
-/** Where Redis is and how to log in, from {@code CHUNK_RELAY_REDIS_URL}. */
+/**
+ * Keeps the Redis address and login in one place. Where Redis is and how to log in, from {@code
+ * CHUNK_RELAY_REDIS_URL}.
+ */
 record RedisEndpoint(HostAndPort address, JedisClientConfig clientConfig) {
   static RedisEndpoint of(RedisSettings settings, String clientName) {
     DefaultJedisClientConfig.Builder config =

@@ -22,7 +22,9 @@ import org.apache.catalina.startup.Tomcat;
 import org.apache.catalina.valves.ErrorReportValve;
 
 /**
- * {@code java -jar chunk-relay.jar}: one Chunk Relay node in an embedded Tomcat.
+ * Keeps the quick start to one command.
+ *
+ * <p>{@code java -jar chunk-relay.jar}: one Chunk Relay node in an embedded Tomcat.
  *
  * <p>PostgreSQL is {@code CHUNK_RELAY_DB_URL} when set, else the local server on 127.0.0.1:5432
  * when one answers (database {@code chunkrelay}, created if missing), else an embedded PostgreSQL

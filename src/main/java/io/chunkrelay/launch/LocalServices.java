@@ -21,8 +21,10 @@ import java.util.Optional;
 import redis.embedded.RedisServer;
 
 /**
- * Finds PostgreSQL and Redis servers on this machine, or starts embedded ones: the defaults of the
- * embedded run, and the last two steps of the test suite's service resolution.
+ * Keeps the quick start to one command.
+ *
+ * <p>Finds PostgreSQL and Redis servers on this machine, or starts embedded ones: the defaults of
+ * the embedded run, and the last two steps of the test suite's service resolution.
  */
 public final class LocalServices {
   public static final String LOCAL_HOST = "127.0.0.1";

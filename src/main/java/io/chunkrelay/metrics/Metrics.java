@@ -7,7 +7,9 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
- * A node's metrics: monotonic counters, gauges read when scraped, and high-water marks. Names
+ * Keeps the node operable.
+ *
+ * <p>A node's metrics: monotonic counters, gauges read when scraped, and high-water marks. Names
  * follow Prometheus conventions ({@code chunk_relay_..._total} for counters); each has a help text.
  */
 public final class Metrics {

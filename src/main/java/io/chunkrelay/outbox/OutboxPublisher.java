@@ -5,7 +5,10 @@ import io.chunkrelay.store.CommitListener;
 import io.chunkrelay.store.StoredChunk;
 import java.util.List;
 
-/** After commit: publish at once (the fast path) and note the published range for the watermark. */
+/**
+ * Keeps promise 7's fast path. After commit: publish at once (the fast path) and note the published
+ * range for the watermark.
+ */
 public final class OutboxPublisher implements CommitListener {
   private final Publisher publisher;
   private final Watermarks watermarks;

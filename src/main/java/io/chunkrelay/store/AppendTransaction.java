@@ -13,7 +13,9 @@ import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
- * The append transaction in plain JDBC, the hottest path of the product: one {@code UPDATE ...
+ * Keeps promises 1 and 2 in one transaction.
+ *
+ * <p>The append transaction in plain JDBC, the hottest path of the product: one {@code UPDATE ...
  * RETURNING} both locks the stream's row and reserves the seqs, one batched {@code INSERT} stores
  * the chunks, then the commit. The entities Hibernate maps and validates describe the same tables;
  * this path only skips the ORM's per-statement overhead.

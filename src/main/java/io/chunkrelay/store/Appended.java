@@ -1,7 +1,9 @@
 package io.chunkrelay.store;
 
 /**
- * The committed outcome of an append: seqs {@code firstSeq..lastSeq} of {@code streamId}.
+ * Keeps promise 1: an outcome exists only once committed.
+ *
+ * <p>The committed outcome of an append: seqs {@code firstSeq..lastSeq} of {@code streamId}.
  *
  * @param batch whether the request was an array (answered with firstSeq/lastSeq)
  * @param replayed whether this is the stored outcome of an earlier request with the same

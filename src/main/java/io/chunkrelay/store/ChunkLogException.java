@@ -1,7 +1,9 @@
 package io.chunkrelay.store;
 
 /**
- * A request the chunk log refused for a reason the caller can act on; nothing was changed. Each
+ * Keeps promise 8: a refusal changes nothing.
+ *
+ * <p>A request the chunk log refused for a reason the caller can act on; nothing was changed. Each
  * subclass is one reason, mapped to one stable error code by the API.
  */
 public abstract sealed class ChunkLogException extends RuntimeException

@@ -1,6 +1,9 @@
 package io.chunkrelay.store;
 
-/** Reads a stream's committed chunks in seq order: the chunk log, or a fake in unit tests. */
+/**
+ * Keeps delivery testable against promise 3 with a fake log. Reads a stream's committed chunks in
+ * seq order: the chunk log, or a fake in unit tests.
+ */
 public interface ChunkReader {
   /**
    * Up to {@code limit} chunks with seq greater than {@code after}, in seq order, with the stream

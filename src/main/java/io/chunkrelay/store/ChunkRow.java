@@ -9,7 +9,9 @@ import java.io.Serializable;
 import java.time.Instant;
 
 /**
- * A row of {@code chunks}: written once by an append, never updated. Appends and reads use plain
+ * Keeps the schema honest.
+ *
+ * <p>A row of {@code chunks}: written once by an append, never updated. Appends and reads use plain
  * JDBC on the hot path ({@link AppendTransaction}, {@link ChunkQuery}); this mapping is what
  * Hibernate validates the table against at start-up.
  */

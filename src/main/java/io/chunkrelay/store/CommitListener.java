@@ -3,8 +3,10 @@ package io.chunkrelay.store;
 import java.util.List;
 
 /**
- * Told about changes to the chunk log after they committed (never inside the transaction), so that
- * others may observe them: the fan-out to Redis. An implementation must not throw and must not
+ * Keeps promise 7's side effects after commit.
+ *
+ * <p>Told about changes to the chunk log after they committed (never inside the transaction), so
+ * that others may observe them: the fan-out to Redis. An implementation must not throw and must not
  * block for long; what it fails to pass on, readers find in the log.
  */
 public interface CommitListener {

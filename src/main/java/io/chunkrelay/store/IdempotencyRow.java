@@ -9,8 +9,10 @@ import java.io.Serializable;
 import java.time.Instant;
 
 /**
- * A row of {@code idempotency_keys}: the outcome of an append made with an Idempotency-Key. Written
- * and read by {@link AppendTransaction}; this mapping is what Hibernate validates the table
+ * Keeps the schema honest.
+ *
+ * <p>A row of {@code idempotency_keys}: the outcome of an append made with an Idempotency-Key.
+ * Written and read by {@link AppendTransaction}; this mapping is what Hibernate validates the table
  * against.
  */
 @Entity

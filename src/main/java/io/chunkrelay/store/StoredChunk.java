@@ -2,6 +2,9 @@ package io.chunkrelay.store;
 
 import java.time.Instant;
 
-/** A committed chunk as read back from the log. */
+/**
+ * Keeps promise 1: only committed chunks take this shape. A committed chunk as read back from the
+ * log.
+ */
 public record StoredChunk(
     long seq, String messageId, String content, boolean isFinal, Instant createdAt) {}

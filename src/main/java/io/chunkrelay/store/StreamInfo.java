@@ -2,7 +2,10 @@ package io.chunkrelay.store;
 
 import java.time.Instant;
 
-/** What the log knows about a stream at one moment. {@code completedAt} is null while open. */
+/**
+ * Keeps promise 2 visible: the head one read saw. What the log knows about a stream at one moment.
+ * {@code completedAt} is null while open.
+ */
 public record StreamInfo(
     String streamId,
     long headSeq,

@@ -8,9 +8,11 @@ import jakarta.persistence.Table;
 import java.time.Instant;
 
 /**
- * A row of {@code streams}. Born open at the first append to an unknown id (head 0), its head moves
- * forward by one per appended chunk while the appending transaction holds the row lock, and it may
- * be completed once; it is never deleted by the application.
+ * Keeps the schema honest.
+ *
+ * <p>A row of {@code streams}. Born open at the first append to an unknown id (head 0), its head
+ * moves forward by one per appended chunk while the appending transaction holds the row lock, and
+ * it may be completed once; it is never deleted by the application.
  */
 @Entity
 @Table(name = "streams")

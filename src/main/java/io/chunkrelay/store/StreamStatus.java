@@ -1,6 +1,9 @@
 package io.chunkrelay.store;
 
-/** Life of a stream: open until a producer completes it; completed is final. */
+/**
+ * Keeps a completed stream final. Life of a stream: open until a producer completes it; completed
+ * is final.
+ */
 public enum StreamStatus {
   OPEN("open"),
   COMPLETED("completed");

@@ -3,7 +3,10 @@ package io.chunkrelay.store;
 import jakarta.persistence.AttributeConverter;
 import jakarta.persistence.Converter;
 
-/** Stores {@link StreamStatus} as the lowercase word the CHECK constraint and DBAs expect. */
+/**
+ * Keeps the schema honest. Stores {@link StreamStatus} as the lowercase word the CHECK constraint
+ * and DBAs expect.
+ */
 @Converter
 class StreamStatusConverter implements AttributeConverter<StreamStatus, String> {
   @Override

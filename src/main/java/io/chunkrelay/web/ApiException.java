@@ -2,7 +2,10 @@ package io.chunkrelay.web;
 
 import io.chunkrelay.wire.ProblemType;
 
-/** A request refused with a problem of one {@link ProblemType}; the detail is safe to show. */
+/**
+ * Keeps promise 8. A request refused with a problem of one {@link ProblemType}; the detail is safe
+ * to show.
+ */
 final class ApiException extends RuntimeException {
   private static final long serialVersionUID = 1L;
   private final ProblemType type;

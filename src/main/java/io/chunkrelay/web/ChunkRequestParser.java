@@ -15,8 +15,10 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Turns an append request body into chunks, or refuses it with the first thing wrong. A body is one
- * chunk object or a non-empty array of them; a chunk has a string {@code messageId}, a string
+ * Keeps promise 8 for append bodies.
+ *
+ * <p>Turns an append request body into chunks, or refuses it with the first thing wrong. A body is
+ * one chunk object or a non-empty array of them; a chunk has a string {@code messageId}, a string
  * {@code content} and optionally a boolean {@code final}, and nothing else. Types are never
  * coerced.
  */

@@ -15,7 +15,9 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * {@code POST /demo/replies} with {@code {"prompt":"..."}}: starts a simulated reply and answers
+ * Keeps promise 8 at the demo's door.
+ *
+ * <p>{@code POST /demo/replies} with {@code {"prompt":"..."}}: starts a simulated reply and answers
  * {@code 202 {"streamId","messageId","chunks"}}; the page then subscribes to that stream like any
  * other. Outside demo mode the path answers {@code 404 demo-disabled}. Refusals are problems with
  * stable codes: {@code unsupported-media-type}, {@code malformed-json}, {@code invalid-prompt},

@@ -6,7 +6,9 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 
-/** {@code GET /metrics}: the node's metrics in the Prometheus text format. */
+/**
+ * Keeps the node operable. {@code GET /metrics}: the node's metrics in the Prometheus text format.
+ */
 final class MetricsServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
   private final transient Metrics metrics;

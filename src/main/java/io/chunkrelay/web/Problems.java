@@ -14,10 +14,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes RFC 9457 problem details ({@code application/problem+json}) and decides what an unexpected
- * failure means for the client: a database that cannot be reached is a {@code 503} with {@code
- * Retry-After}; anything else is a {@code 500} whose detail carries only an error id to find the
- * full story in the server log.
+ * Keeps promise 8: never a stack trace to a client.
+ *
+ * <p>Writes RFC 9457 problem details ({@code application/problem+json}) and decides what an
+ * unexpected failure means for the client: a database that cannot be reached is a {@code 503} with
+ * {@code Retry-After}; anything else is a {@code 500} whose detail carries only an error id to find
+ * the full story in the server log.
  */
 public final class Problems {
   private static final Logger LOG = LoggerFactory.getLogger(Problems.class);

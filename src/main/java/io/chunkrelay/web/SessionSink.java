@@ -9,7 +9,10 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A {@link FrameSink} over a JSR-356 session, sending with the async API (never blocking). */
+/**
+ * Keeps promise 5's bound on the wire: a send completes when the container took its bytes. A {@link
+ * FrameSink} over a JSR-356 session, sending with the async API (never blocking).
+ */
 final class SessionSink implements FrameSink {
   private static final Logger LOG = LoggerFactory.getLogger(SessionSink.class);
   private final Session session;

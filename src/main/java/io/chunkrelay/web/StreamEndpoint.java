@@ -19,9 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One instance per WebSocket connection to {@code /ws/streams/{streamId}?after=N}. It validates the
- * request, then hands the connection to the node's {@link Delivery}, which subscribes, backfills
- * and delivers (see {@link StreamConnection}).
+ * Keeps promises 3, 4 and 8 at the WebSocket door.
+ *
+ * <p>One instance per WebSocket connection to {@code /ws/streams/{streamId}?after=N}. It validates
+ * the request, then hands the connection to the node's {@link Delivery}, which subscribes,
+ * backfills and delivers (see {@link StreamConnection}).
  */
 public final class StreamEndpoint extends Endpoint {
   public static final String PATH = "/ws/streams/{streamId}";

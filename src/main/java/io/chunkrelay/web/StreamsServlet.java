@@ -24,10 +24,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Mapped to {@code /api/*}, serving {@code /api/streams/{streamId}[/chunks|/complete]}: append one
- * chunk or a batch, complete a stream, read a stream, list its chunks after a seq. Each request is
- * validated completely before the chunk log is touched; every failure is answered as a problem by
- * {@link Problems}.
+ * Keeps promises 1 and 8 at the HTTP door.
+ *
+ * <p>Mapped to {@code /api/*}, serving {@code /api/streams/{streamId}[/chunks|/complete]}: append
+ * one chunk or a batch, complete a stream, read a stream, list its chunks after a seq. Each request
+ * is validated completely before the chunk log is touched; every failure is answered as a problem
+ * by {@link Problems}.
  */
 public final class StreamsServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;

@@ -1,9 +1,11 @@
 package io.chunkrelay.wire;
 
 /**
- * Every error the API and the WebSocket endpoint report. The {@link #code()} is stable: clients and
- * tests match on it (as the problem's {@code code} member, as the last segment of its {@code type}
- * URI, and as the {@code code} of a WebSocket error frame).
+ * Keeps promise 8's codes stable.
+ *
+ * <p>Every error the API and the WebSocket endpoint report. The {@link #code()} is stable: clients
+ * and tests match on it (as the problem's {@code code} member, as the last segment of its {@code
+ * type} URI, and as the {@code code} of a WebSocket error frame).
  */
 public enum ProblemType {
   MALFORMED_JSON(400, "Malformed JSON"),

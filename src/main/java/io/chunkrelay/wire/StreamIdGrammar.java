@@ -2,7 +2,10 @@ package io.chunkrelay.wire;
 
 import java.util.regex.Pattern;
 
-/** Stream ids: 1 to {@code maxChars} (at most 128) characters of {@code [A-Za-z0-9._:-]}. */
+/**
+ * Keeps promise 8 for stream ids. Stream ids: 1 to {@code maxChars} (at most 128) characters of
+ * {@code [A-Za-z0-9._:-]}.
+ */
 public final class StreamIdGrammar {
   private static final Pattern ALLOWED = Pattern.compile("[A-Za-z0-9._:-]+");
 

@@ -13,8 +13,10 @@ import org.glassfish.tyrus.spi.CompletionHandler;
 import org.glassfish.tyrus.spi.Writer;
 
 /**
- * Chunk Relay's replacement for Tyrus 2.2.0's class of the same name: the bridge from Tyrus frames
- * to the servlet container's upgraded output stream.
+ * Keeps promise 5 on Tomcat 10.1/11.
+ *
+ * <p>Chunk Relay's replacement for Tyrus 2.2.0's class of the same name: the bridge from Tyrus
+ * frames to the servlet container's upgraded output stream.
  *
  * <p><b>Why it exists.</b> Tyrus's own version calls {@link ServletOutputStream#isReady()} before
  * it ever calls {@link ServletOutputStream#setWriteListener}. Tomcat 10.1 and 11 reject that ("It
