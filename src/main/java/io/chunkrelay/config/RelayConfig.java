@@ -158,7 +158,7 @@ public record RelayConfig(
 
   /** Reads and validates every setting; throws {@link ConfigException} naming the first bad one. */
   public static RelayConfig load(SettingSource source) {
-    Reader in = new Reader(source);
+    SettingReader in = new SettingReader(source);
     int httpPort = in.integer("CHUNK_RELAY_HTTP_PORT", DEFAULT_HTTP_PORT, 1, 65_535);
     DatabaseSettings database =
         new DatabaseSettings(
@@ -268,73 +268,6 @@ public record RelayConfig(
       return InetAddress.getLocalHost().getHostName();
     } catch (UnknownHostException e) {
       return "localhost";
-    }
-  }
-
-  /** Parses named settings, turning every bad value into a message that names the setting. */
-  private static final class Reader {
-    private final SettingSource source;
-
-    Reader(SettingSource source) {
-      this.source = source;
-    }
-
-    Optional<String> optional(String name) {
-      return source.get(name);
-    }
-
-    int integer(String name, int defaultValue, int min, int max) {
-      Optional<String> raw = source.get(name);
-      if (raw.isEmpty()) {
-        return defaultValue;
-      }
-      try {
-        int value = Integer.parseInt(raw.get());
-        if (value >= min && value <= max) {
-          return value;
-        }
-      } catch (NumberFormatException notANumber) {
-        // reported below with the accepted range
-      }
-      throw new ConfigException(
-          name + " must be an integer from " + min + " to " + max + ", got '" + raw.get() + "'");
-    }
-
-    boolean bool(String name, boolean defaultValue) {
-      Optional<String> raw = source.get(name);
-      if (raw.isEmpty()) {
-        return defaultValue;
-      }
-      return switch (raw.get().trim().toLowerCase(java.util.Locale.ROOT)) {
-        case "true", "yes", "on", "1" -> true;
-        case "false", "no", "off", "0" -> false;
-        default ->
-            throw new ConfigException(name + " must be true or false, got '" + raw.get() + "'");
-      };
-    }
-
-    String channelPrefix(String name) {
-      String prefix = source.get(name).orElse(DEFAULT_REDIS_CHANNEL_PREFIX);
-      if (prefix.length() <= 64 && prefix.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
-        return prefix;
-      }
-      throw new ConfigException(
-          name + " must be at most 64 visible ASCII characters, got '" + prefix + "'");
-    }
-
-    URI redisUrl(String name) {
-      String raw = source.get(name).orElse(DEFAULT_REDIS_URL);
-      try {
-        URI uri = new URI(raw);
-        if (("redis".equals(uri.getScheme()) || "rediss".equals(uri.getScheme()))
-            && uri.getHost() != null) {
-          return uri;
-        }
-      } catch (java.net.URISyntaxException malformed) {
-        // reported below with the expected shape
-      }
-      throw new ConfigException(
-          name + " must look like redis://host:port (or rediss://), got '" + raw + "'");
     }
   }
 }

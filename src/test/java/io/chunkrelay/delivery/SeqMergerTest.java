@@ -66,11 +66,7 @@ class SeqMergerTest {
     }
 
     void publish(long from, long to) {
-      List<Frame> frames = new ArrayList<>();
-      for (long seq = from; seq <= to; seq++) {
-        frames.add(Frame.of(chunk(seq)));
-      }
-      merger.live(new LiveEvent(frames, LiveEvent.NOT_COMPLETED));
+      merger.live(new LiveEvent(frames(from, to), LiveEvent.NOT_COMPLETED));
     }
 
     void publishCompleted() {
@@ -83,11 +79,7 @@ class SeqMergerTest {
         return false;
       }
       long from = merger.next();
-      long to = Math.min(head, from + pageChunks - 1);
-      List<Frame> page = new ArrayList<>();
-      for (long seq = from; seq <= to; seq++) {
-        page.add(Frame.of(chunk(seq)));
-      }
+      List<Frame> page = frames(from, Math.min(head, from + pageChunks - 1));
       merger.page(page, page.size() == pageChunks, completed ? head : LiveEvent.NOT_COMPLETED);
       return true;
     }
@@ -200,11 +192,7 @@ class SeqMergerTest {
   void chunkSevenHeardBeforeTheReadOfOneToSixIsMergedAfterIt() {
     World world = new World(6, 0, 100, 100);
     world.merger.subscribed();
-    long from = world.merger.next();
-    List<Frame> oneToSix = new ArrayList<>();
-    for (long seq = from; seq <= 6; seq++) {
-      oneToSix.add(Frame.of(chunk(seq)));
-    }
+    List<Frame> oneToSix = frames(world.merger.next(), 6);
     world.publish(world.append(), 7); // committed after the read, heard before its merge
     world.merger.page(oneToSix, false, LiveEvent.NOT_COMPLETED);
     world.settle();
@@ -243,10 +231,7 @@ class SeqMergerTest {
   void anUnreadableMessageWhileReadingMakesTheMergerReadAgainBeforeGoingLive() {
     World world = new World(3, 0, 100, 100);
     world.merger.subscribed();
-    List<Frame> oneToThree = new ArrayList<>();
-    for (long seq = 1; seq <= 3; seq++) {
-      oneToThree.add(Frame.of(chunk(seq)));
-    }
+    List<Frame> oneToThree = frames(1, 3);
     world.append(); // 4, committed after the read, announced in a message this node cannot read
     world.merger.mayHaveMissed();
     world.merger.page(oneToThree, false, LiveEvent.NOT_COMPLETED);
@@ -259,8 +244,13 @@ class SeqMergerTest {
     assertEquals(DeliveryState.LIVE, world.merger.state());
   }
 
-  private static StoredChunk chunk(long seq) {
-    return new StoredChunk(seq, "m", "c" + seq, false, Instant.EPOCH);
+  /** The frames of chunks {@code from..to} as the log holds them. */
+  private static List<Frame> frames(long from, long to) {
+    List<Frame> frames = new ArrayList<>();
+    for (long seq = from; seq <= to; seq++) {
+      frames.add(Frame.of(new StoredChunk(seq, "m", "c" + seq, false, Instant.EPOCH)));
+    }
+    return frames;
   }
 
   private static List<Long> range(long from, long to) {

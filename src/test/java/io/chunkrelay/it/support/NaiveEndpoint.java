@@ -1,5 +1,6 @@
 package io.chunkrelay.it.support;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.chunkrelay.config.RelayConfig;
 import io.chunkrelay.config.SettingSource;
 import io.chunkrelay.store.StoredChunk;
@@ -11,17 +12,18 @@ import jakarta.websocket.Session;
 import jakarta.websocket.server.PathParam;
 import jakarta.websocket.server.ServerEndpoint;
 import java.io.IOException;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import org.postgresql.ds.PGSimpleDataSource;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Instant;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPubSub;
 
 /**
  * Test-only: the seed design's ordering, with connections of its own as the seed had: read the
- * chunks table and THEN subscribe to the stream's Redis channel, with a pause between the two
+ * stream's chunks and THEN subscribe to the stream's Redis channel, with a pause between the two
  * ({@link PausingHooks#NAIVE_READ}). Exists only so the chunk-7 test can show that it sees the bug:
  * a chunk committed during the pause is lost for this client.
  */
@@ -54,8 +56,15 @@ public class NaiveEndpoint {
   private void readThenSubscribe(String streamId) {
     // The node under test was configured through these settings; the naive client uses the same.
     RelayConfig config = RelayConfig.load(SettingSource.standard());
-    for (StoredChunk chunk : read(config, streamId)) {
-      send(WireFormat.chunkFrame(chunk));
+    for (JsonNode chunk : read(streamId).path("chunks")) {
+      send(
+          WireFormat.chunkFrame(
+              new StoredChunk(
+                  chunk.path("seq").asLong(),
+                  chunk.path("messageId").asText(),
+                  chunk.path("content").asText(),
+                  chunk.path("final").asBoolean(),
+                  Instant.parse(chunk.path("createdAt").asText()))));
     }
     PausingHooks.pauseAt(PausingHooks.NAIVE_READ, streamId);
     try (Jedis jedis = new Jedis(config.redis().url())) {
@@ -64,33 +73,31 @@ public class NaiveEndpoint {
     }
   }
 
-  private static java.util.List<StoredChunk> read(RelayConfig config, String streamId) {
-    PGSimpleDataSource dataSource = new PGSimpleDataSource();
-    dataSource.setURL(config.database().jdbcUrl().orElseThrow());
-    config.database().user().ifPresent(dataSource::setUser);
-    config.database().password().ifPresent(dataSource::setPassword);
-    java.util.List<StoredChunk> chunks = new java.util.ArrayList<>();
-    try (Connection connection = dataSource.getConnection();
-        PreparedStatement select =
-            connection.prepareStatement(
-                "select seq, message_id, content, final, created_at from chunks"
-                    + " where stream_id = ? order by seq")) {
-      select.setString(1, streamId);
-      try (ResultSet rows = select.executeQuery()) {
-        while (rows.next()) {
-          chunks.add(
-              new StoredChunk(
-                  rows.getLong(1),
-                  rows.getString(2),
-                  rows.getString(3),
-                  rows.getBoolean(4),
-                  rows.getTimestamp(5).toInstant()));
-        }
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException("the naive client could not read stream " + streamId, e);
+  /** The stream's chunks as its node's HTTP API lists them (the seed read its Redis list). */
+  private JsonNode read(String streamId) {
+    URI ws = session.getRequestURI();
+    String path = ws.getPath().substring(0, ws.getPath().indexOf("/test/naive/"));
+    URI list =
+        URI.create(
+            "http://"
+                + ws.getHost()
+                + ":"
+                + ws.getPort()
+                + path
+                + "/api/streams/"
+                + streamId
+                + "/chunks?after=0&limit=1000");
+    try {
+      HttpResponse<String> response =
+          HttpClient.newHttpClient()
+              .send(HttpRequest.newBuilder(list).build(), HttpResponse.BodyHandlers.ofString());
+      return WireFormat.parse(response.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException("the naive client could not read " + list, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     }
-    return chunks;
   }
 
   private synchronized void send(String frame) {
