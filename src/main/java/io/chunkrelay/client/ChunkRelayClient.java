@@ -4,11 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -45,14 +43,12 @@ import java.util.regex.Pattern;
  */
 public final class ChunkRelayClient implements AutoCloseable {
   private static final Pattern STREAM_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
-  private static final Set<Integer> RETRYABLE = Set.of(429, 500, 502, 503, 504);
-  private static final long MAX_RETRY_AFTER_MILLIS = 30_000;
   static final ObjectMapper JSON = new ObjectMapper();
 
   private final URI base;
   private final HttpClient http;
   private final Duration requestTimeout;
-  private final int maxAttempts;
+  private final RetryingRequests requests;
   private final Backoff backoff;
   private final Duration pingInterval;
   private final ScheduledExecutorService timer;
@@ -62,10 +58,10 @@ public final class ChunkRelayClient implements AutoCloseable {
     String uri = builder.base.toString();
     this.base = URI.create(uri.endsWith("/") ? uri : uri + "/");
     this.requestTimeout = builder.requestTimeout;
-    this.maxAttempts = builder.maxAttempts;
     this.backoff = new Backoff(builder.initialBackoff, builder.maxBackoff);
     this.pingInterval = builder.pingInterval;
     this.http = HttpClient.newBuilder().connectTimeout(builder.connectTimeout).build();
+    this.requests = new RetryingRequests(http, builder.maxAttempts, backoff);
     this.timer =
         Executors.newSingleThreadScheduledExecutor(
             runnable -> {
@@ -165,74 +161,7 @@ public final class ChunkRelayClient implements AutoCloseable {
     if (idempotencyKey != null) {
       request.header("Idempotency-Key", idempotencyKey);
     }
-    return exchange(request.build(), action + " on stream " + streamId);
-  }
-
-  /** Sends until an answer that is not worth retrying, or attempts run out. */
-  private JsonNode exchange(HttpRequest request, String what) {
-    for (int attempt = 1; ; attempt++) {
-      long waitMillis;
-      try {
-        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        int status = response.statusCode();
-        JsonNode body = parse(response.body());
-        if (status < 300) {
-          if (body instanceof ObjectNode answer) {
-            answer.put(
-                "replayed", response.headers().firstValue("Idempotent-Replayed").isPresent());
-          }
-          return body;
-        }
-        // A problem document has a code; anything else (a proxy's HTML page, say) gets one.
-        String code = body.path("code").asText("http-" + status);
-        String detail =
-            body.path("detail")
-                .asText(
-                    "HTTP "
-                        + status
-                        + " with "
-                        + response.headers().firstValue("Content-Type").orElse("no body type"));
-        if (!RETRYABLE.contains(status) || attempt >= maxAttempts) {
-          throw new ChunkRelayException(
-              status, code, what + " failed after " + attempt + " attempt(s): " + detail, null);
-        }
-        waitMillis =
-            Math.max(
-                backoff.delayMillis(attempt),
-                response.headers().firstValueAsLong("Retry-After").stream()
-                    .map(seconds -> Math.min(seconds * 1000, MAX_RETRY_AFTER_MILLIS))
-                    .findFirst()
-                    .orElse(0L));
-      } catch (IOException e) {
-        if (attempt >= maxAttempts) {
-          throw new ChunkRelayException(
-              0, "unreachable", what + " got no answer in " + attempt + " attempt(s)", e);
-        }
-        waitMillis = backoff.delayMillis(attempt);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new ChunkRelayException(0, "interrupted", what + " was interrupted", e);
-      }
-      pause(waitMillis, what);
-    }
-  }
-
-  private static void pause(long millis, String what) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ChunkRelayException(0, "interrupted", what + " was interrupted", e);
-    }
-  }
-
-  private static JsonNode parse(String body) {
-    try {
-      return body.isEmpty() ? JSON.createObjectNode() : JSON.readTree(body);
-    } catch (IOException notJson) {
-      // A proxy's HTML error page, say: reported by its status and content type.
-      return JSON.createObjectNode();
-    }
+    return requests.send(request.build(), action + " on stream " + streamId);
   }
 
   private static ObjectNode draft(Draft chunk) {

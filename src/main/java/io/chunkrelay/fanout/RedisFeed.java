@@ -64,7 +64,7 @@ public final class RedisFeed implements LiveFeed, AutoCloseable {
     metrics.gauge(
         "chunk_relay_redis_subscriber_up",
         "1 while the Redis subscriber is connected",
-        this::upGauge);
+        () -> isUp() ? 1 : 0);
     this.thread = new Thread(this::run, "chunk-relay-redis-subscriber");
     this.thread.setDaemon(true);
   }
@@ -119,10 +119,6 @@ public final class RedisFeed implements LiveFeed, AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-  }
-
-  private long upGauge() {
-    return isUp() ? 1 : 0;
   }
 
   /** The subscriber thread: connect, listen until the connection fails, back off, repeat. */
