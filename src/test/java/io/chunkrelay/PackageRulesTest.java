@@ -26,7 +26,7 @@ class PackageRulesTest {
     MAY_USE.put("config", Set.of());
     MAY_USE.put("metrics", Set.of());
     MAY_USE.put("client", Set.of());
-    MAY_USE.put("store", Set.of());
+    MAY_USE.put("store", Set.of("metrics"));
     MAY_USE.put("wire", Set.of("store"));
     MAY_USE.put("delivery", Set.of("store", "wire", "config", "metrics"));
     MAY_USE.put("fanout", Set.of("delivery", "wire", "store", "config", "metrics"));

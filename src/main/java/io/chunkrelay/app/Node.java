@@ -13,6 +13,7 @@ import io.chunkrelay.outbox.OutboxRelay;
 import io.chunkrelay.outbox.Watermarks;
 import io.chunkrelay.store.ChunkLog;
 import io.chunkrelay.store.Database;
+import io.chunkrelay.store.GroupLimits;
 import io.chunkrelay.store.Outbox;
 import io.chunkrelay.store.PoolSettings;
 import java.lang.management.ManagementFactory;
@@ -20,8 +21,12 @@ import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +41,8 @@ import org.slf4j.LoggerFactory;
 public final class Node implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
   private static final int HEALTH_TIMEOUT_SECONDS = 2;
+  private static final int PUBLISH_QUEUE_GROUPS = 1_024;
+  private static final long APPEND_ANSWER_MARGIN_MILLIS = 5_000;
 
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private final RelayConfig config;
@@ -74,7 +81,19 @@ public final class Node implements AutoCloseable {
     Publisher publisher = remember(new Publisher(config.redis(), config.nodeId(), metrics));
     Outbox outbox = Outbox.over(database);
     Watermarks watermarks = new Watermarks(outbox);
-    log = ChunkLog.over(database, Clock.systemUTC(), new OutboxPublisher(publisher, watermarks));
+    log =
+        remember(
+            ChunkLog.over(
+                database,
+                Clock.systemUTC(),
+                new OutboxPublisher(publisher, watermarks),
+                new GroupLimits(
+                    config.group().maxAppends(),
+                    config.group().maxChunks(),
+                    config.group().lingerMicros(),
+                    appendMaxWaitMillis()),
+                publishing(),
+                metrics));
 
     feed =
         remember(
@@ -117,6 +136,32 @@ public final class Node implements AutoCloseable {
     }
   }
 
+  /**
+   * The one thread that publishes committed groups, in commit order, off the committer's path; a
+   * bounded queue, so a stalled Redis holds no memory (the relay publishes what was dropped).
+   */
+  private ExecutorService publishing() {
+    ThreadPoolExecutor publisher =
+        new ThreadPoolExecutor(
+            1,
+            1,
+            0,
+            TimeUnit.MILLISECONDS,
+            new ArrayBlockingQueue<>(PUBLISH_QUEUE_GROUPS),
+            runnable -> {
+              Thread thread = new Thread(runnable, "chunk-relay-publisher");
+              thread.setDaemon(true);
+              return thread;
+            },
+            new ThreadPoolExecutor.AbortPolicy());
+    remember(
+        () -> {
+          publisher.shutdown();
+          publisher.awaitTermination(2, TimeUnit.SECONDS);
+        });
+    return publisher;
+  }
+
   private static Database open(DatabaseSettings settings, String nodeId) {
     if (settings.dataSourceJndiName().isPresent()) {
       return Database.container(settings.dataSourceJndiName().get(), "CHUNK_RELAY_DB_DATASOURCE");
@@ -130,6 +175,25 @@ public final class Node implements AutoCloseable {
             settings.connectTimeoutMillis(),
             settings.socketTimeoutMillis(),
             "chunk-relay " + nodeId));
+  }
+
+  /**
+   * How long an append may wait for a group that can write it: a connection wait and one
+   * statement's worth of the database's time.
+   */
+  private long appendMaxWaitMillis() {
+    return config.database().connectTimeoutMillis() + config.database().socketTimeoutMillis();
+  }
+
+  /**
+   * How long a producer's request may wait for its answer: the longest wait for a group, plus the
+   * group in flight then (a commit and a retry, each bounded by the socket timeout), plus a margin.
+   * The node answers before this in every case it can; this only bounds the case it cannot.
+   */
+  public long appendAnswerMillis() {
+    return appendMaxWaitMillis()
+        + 2 * config.database().socketTimeoutMillis()
+        + APPEND_ANSWER_MARGIN_MILLIS;
   }
 
   public RelayConfig config() {

@@ -23,6 +23,7 @@ import java.util.Optional;
  * @param outboxRelayAfterMillis how long committed chunks may stay unpublished before the outbox
  *     relay publishes them ({@code CHUNK_RELAY_OUTBOX_RELAY_AFTER_MILLIS})
  * @param demo the demo chat's simulated AI producer (on in the embedded run, off in a WAR)
+ * @param group how appends are grouped into shared transactions
  */
 public record RelayConfig(
     int httpPort,
@@ -32,7 +33,8 @@ public record RelayConfig(
     Limits limits,
     DeliverySettings delivery,
     long outboxRelayAfterMillis,
-    DemoSettings demo) {
+    DemoSettings demo,
+    GroupSettings group) {
 
   public static final int DEFAULT_HTTP_PORT = 8080;
   public static final String DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
@@ -69,6 +71,22 @@ public record RelayConfig(
     public static final long DEFAULT_IDLE_CHECK_MILLIS = 2_000;
     public static final int DEFAULT_MAX_QUEUED_FRAMES = 1_000;
     public static final int DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
+  }
+
+  /**
+   * Group commit: concurrent appends are written in one transaction, whatever is pending when the
+   * previous one ends.
+   *
+   * @param maxAppends most appends in one transaction ({@code CHUNK_RELAY_GROUP_MAX_APPENDS})
+   * @param maxChunks most chunks in one transaction; a single larger batch still goes alone ({@code
+   *     CHUNK_RELAY_GROUP_MAX_CHUNKS})
+   * @param lingerMicros how long a short group waits for more appends before it commits; 0 commits
+   *     at once ({@code CHUNK_RELAY_GROUP_LINGER_MICROS})
+   */
+  public record GroupSettings(int maxAppends, int maxChunks, long lingerMicros) {
+    public static final int DEFAULT_MAX_APPENDS = 1_000;
+    public static final int DEFAULT_MAX_CHUNKS = 20_000;
+    public static final long DEFAULT_LINGER_MICROS = 0;
   }
 
   /**
@@ -258,9 +276,20 @@ public record RelayConfig(
                 "CHUNK_RELAY_DEMO_WORD_MILLIS", DemoSettings.DEFAULT_MEAN_WORD_MILLIS, 1, 10_000),
             in.integer(
                 "CHUNK_RELAY_DEMO_MAX_REPLIES", DemoSettings.DEFAULT_MAX_ACTIVE_REPLIES, 1, 1_000));
+    GroupSettings group =
+        new GroupSettings(
+            in.integer(
+                "CHUNK_RELAY_GROUP_MAX_APPENDS", GroupSettings.DEFAULT_MAX_APPENDS, 1, 100_000),
+            in.integer(
+                "CHUNK_RELAY_GROUP_MAX_CHUNKS", GroupSettings.DEFAULT_MAX_CHUNKS, 1, 1_000_000),
+            in.integer(
+                "CHUNK_RELAY_GROUP_LINGER_MICROS",
+                (int) GroupSettings.DEFAULT_LINGER_MICROS,
+                0,
+                1_000_000));
     String nodeId = in.optional("CHUNK_RELAY_NODE_ID").orElseGet(() -> hostName() + ":" + httpPort);
     return new RelayConfig(
-        httpPort, nodeId, database, redis, limits, delivery, relayAfterMillis, demo);
+        httpPort, nodeId, database, redis, limits, delivery, relayAfterMillis, demo, group);
   }
 
   private static String hostName() {

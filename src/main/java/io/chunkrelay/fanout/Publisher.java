@@ -5,6 +5,7 @@ import io.chunkrelay.metrics.Metrics;
 import io.chunkrelay.store.StoredChunk;
 import io.chunkrelay.wire.FanoutMessage;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
@@ -12,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPool;
+import redis.clients.jedis.Pipeline;
 
 /**
  * Keeps promise 7's "Redis accelerates" and never publishes before commit.
@@ -52,38 +54,69 @@ public final class Publisher implements AutoCloseable {
   }
 
   /**
+   * Publishes one group's committed chunks, a message per stream (in seq order), in one pipeline;
+   * returns whether Redis took them all.
+   */
+  public boolean appended(Map<String, List<StoredChunk>> chunksByStream) {
+    if (skipping()) {
+      return false;
+    }
+    try (Jedis jedis = pool.getResource()) {
+      Pipeline pipeline = jedis.pipelined();
+      chunksByStream.forEach(
+          (streamId, chunks) ->
+              pipeline.publish(
+                  channels.stream(streamId), FanoutMessage.appended(streamId, chunks)));
+      pipeline.sync();
+      published.add(chunksByStream.size());
+      return true;
+    } catch (RuntimeException e) {
+      failed(chunksByStream.size() + " streams", e);
+      return false;
+    }
+  }
+
+  /**
    * Publishes committed chunks of {@code streamId}, in seq order; returns whether Redis took them.
    */
   public boolean appended(String streamId, List<StoredChunk> chunks) {
-    return publish(streamId, FanoutMessage.appended(streamId, chunks));
+    return appended(Map.of(streamId, chunks));
   }
 
   /** Publishes that {@code streamId} was completed at {@code lastSeq}. */
   public boolean completed(String streamId, long lastSeq) {
-    return publish(streamId, FanoutMessage.completed(streamId, lastSeq));
-  }
-
-  private boolean publish(String streamId, String message) {
-    if (System.nanoTime() - skipUntilNanos.get() < 0) {
-      skipped.increment();
+    if (skipping()) {
       return false;
     }
     try (Jedis jedis = pool.getResource()) {
-      jedis.publish(channels.stream(streamId), message);
+      jedis.publish(channels.stream(streamId), FanoutMessage.completed(streamId, lastSeq));
       published.increment();
       return true;
     } catch (RuntimeException e) {
-      failed.increment();
-      skipUntilNanos.set(System.nanoTime() + ms(BACKOFF_MILLIS));
-      long now = System.nanoTime();
-      long last = lastLoggedNanos.get();
-      if (now - last >= ms(LOG_EVERY_MILLIS) && lastLoggedNanos.compareAndSet(last, now)) {
-        LOG.warn(
-            "publish to Redis failed for stream={} (delivery continues from the log): {}",
-            streamId,
-            e.toString());
-      }
+      failed("stream " + streamId, e);
       return false;
+    }
+  }
+
+  /** While Redis is failing, publishes are skipped for a while rather than each waiting for it. */
+  private boolean skipping() {
+    if (System.nanoTime() - skipUntilNanos.get() < 0) {
+      skipped.increment();
+      return true;
+    }
+    return false;
+  }
+
+  private void failed(String what, RuntimeException e) {
+    failed.increment();
+    skipUntilNanos.set(System.nanoTime() + ms(BACKOFF_MILLIS));
+    long now = System.nanoTime();
+    long last = lastLoggedNanos.get();
+    if (now - last >= ms(LOG_EVERY_MILLIS) && lastLoggedNanos.compareAndSet(last, now)) {
+      LOG.warn(
+          "publish to Redis failed for {} (delivery continues from the log): {}",
+          what,
+          e.toString());
     }
   }
 

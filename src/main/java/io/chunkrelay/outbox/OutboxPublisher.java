@@ -4,10 +4,13 @@ import io.chunkrelay.fanout.Publisher;
 import io.chunkrelay.store.CommitListener;
 import io.chunkrelay.store.StoredChunk;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Keeps promise 7's fast path. After commit: publish at once (the fast path) and note the published
- * range for the watermark.
+ * Keeps promise 7's fast path.
+ *
+ * <p>After commit: publish a group's chunks at once, in one Redis pipeline, and note the published
+ * ranges for the watermark.
  */
 public final class OutboxPublisher implements CommitListener {
   private final Publisher publisher;
@@ -19,9 +22,12 @@ public final class OutboxPublisher implements CommitListener {
   }
 
   @Override
-  public void appended(String streamId, List<StoredChunk> chunks) {
-    if (publisher.appended(streamId, chunks)) {
-      watermarks.published(streamId, chunks.get(0).seq(), chunks.get(chunks.size() - 1).seq());
+  public void appended(Map<String, List<StoredChunk>> chunksByStream) {
+    if (publisher.appended(chunksByStream)) {
+      chunksByStream.forEach(
+          (streamId, chunks) ->
+              watermarks.published(
+                  streamId, chunks.get(0).seq(), chunks.get(chunks.size() - 1).seq()));
     }
   }
 

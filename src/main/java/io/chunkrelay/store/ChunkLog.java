@@ -1,5 +1,6 @@
 package io.chunkrelay.store;
 
+import io.chunkrelay.metrics.Metrics;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -8,6 +9,8 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,64 +19,77 @@ import org.slf4j.LoggerFactory;
  * Keeps promises 1 and 2: the append-only chunk log of every stream, the store's face to the rest
  * of the node.
  *
- * <p>An append is one transaction: make sure the stream's row exists, lock it, take {@code head_seq
- * + 1 .. head_seq + n} as the new seqs, insert the chunks, move the head, commit (see {@link
- * AppendTransaction}). The row lock serialises appends to one stream (so commit order is seq order
- * and a rolled-back append leaves no hole), while appends to different streams lock different rows
- * and never wait for each other. Idempotency keys are checked and stored under the same lock, so
- * racing retries of one request see each other's outcome.
+ * <p>Appends are group-committed ({@link GroupCommitter}): concurrent appends, to any streams, are
+ * written together in one transaction that locks each stream's row in stream-id order, takes {@code
+ * head_seq + 1 .. head_seq + n} for each stream's chunks in arrival order, inserts them and moves
+ * the heads ({@link GroupTransaction}). The row lock serialises appends to one stream across nodes
+ * (so commit order is seq order and a rolled-back group leaves no hole). Idempotency keys are
+ * looked up and stored in the same transaction, so racing retries of one request see each other's
+ * outcome.
  */
-public final class ChunkLog implements ChunkReader {
+public final class ChunkLog implements ChunkReader, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ChunkLog.class);
 
   private final DataSource dataSource;
-  private final AppendTransaction appends;
+  private final GroupCommitter committer;
   private final ChunkQuery reads;
   private final Clock clock;
   private final CommitListener afterCommit;
 
-  private ChunkLog(Database database, Clock clock, CommitListener afterCommit) {
+  private ChunkLog(
+      Database database,
+      Clock clock,
+      CommitListener afterCommit,
+      GroupLimits limits,
+      Executor notifier,
+      Metrics metrics) {
     this.dataSource = database.dataSource();
-    this.appends = new AppendTransaction(database.dataSource());
-    this.reads = new ChunkQuery(database.dataSource());
+    this.committer = new GroupCommitter(dataSource, clock, afterCommit, notifier, limits, metrics);
+    this.reads = new ChunkQuery(dataSource);
     this.clock = clock;
     this.afterCommit = afterCommit;
   }
 
   /**
-   * The log in {@code database}; {@code afterCommit} hears of every append and completion once it
-   * committed.
+   * The log in {@code database}, its committer started; {@code afterCommit} hears of every append
+   * (on {@code notifier}, one group after the other) and completion once it committed.
    */
-  public static ChunkLog over(Database database, Clock clock, CommitListener afterCommit) {
-    return new ChunkLog(database, clock, afterCommit);
+  public static ChunkLog over(
+      Database database,
+      Clock clock,
+      CommitListener afterCommit,
+      GroupLimits limits,
+      Executor notifier,
+      Metrics metrics) {
+    return new ChunkLog(database, clock, afterCommit, limits, notifier, metrics);
   }
 
   /**
-   * Appends {@code chunks} (at least one) to the stream, creating it if it does not exist, and
-   * returns their seqs once committed.
+   * Appends {@code chunks} (at least one) to the stream, creating it if it does not exist. The
+   * future completes with their seqs once committed, or fails with {@link
+   * ChunkLogException.StreamCompleted}, {@link ChunkLogException.IdempotencyKeyReused} (nothing
+   * appended) or {@link StoreException} (nothing committed).
    *
    * @param batch whether the producer sent an array (kept with the idempotency key)
    * @param idempotencyKey when present, a repeat of the same request returns the original seqs
-   * @throws ChunkLogException.StreamCompleted if the stream was completed
-   * @throws ChunkLogException.IdempotencyKeyReused if the key was used for another request
    */
-  public Appended append(
+  public CompletableFuture<Appended> append(
       String streamId, List<NewChunk> chunks, boolean batch, Optional<String> idempotencyKey) {
     if (chunks.isEmpty()) {
       throw new IllegalArgumentException("an append needs at least one chunk");
     }
-    byte[] fingerprint = fingerprint(chunks, batch);
-    AppendTransaction.Result committed;
-    try {
-      committed =
-          appends.run(streamId, chunks, batch, idempotencyKey, fingerprint, clock.instant());
-    } catch (SQLException e) {
-      throw new StoreException("append to stream " + streamId + " failed", e);
-    }
-    if (!committed.appended().replayed()) {
-      tell(() -> afterCommit.appended(streamId, committed.stored()));
-    }
-    return committed.appended();
+    return committer.submit(
+        streamId,
+        List.copyOf(chunks),
+        batch,
+        idempotencyKey.orElse(null),
+        fingerprint(chunks, batch));
+  }
+
+  /** Commits what is pending, then refuses further appends. */
+  @Override
+  public void close() {
+    committer.close();
   }
 
   /**

@@ -12,7 +12,7 @@ import java.time.Instant;
  * Keeps the schema honest.
  *
  * <p>A row of {@code chunks}: written once by an append, never updated. Appends and reads use plain
- * JDBC on the hot path ({@link AppendTransaction}, {@link ChunkQuery}); this mapping is what
+ * JDBC on the hot path ({@link GroupTransaction}, {@link ChunkQuery}); this mapping is what
  * Hibernate validates the table against at start-up.
  */
 @Entity

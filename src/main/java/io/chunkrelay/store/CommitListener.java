@@ -1,6 +1,7 @@
 package io.chunkrelay.store;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Keeps promise 7's side effects after commit.
@@ -10,8 +11,11 @@ import java.util.List;
  * block for long; what it fails to pass on, readers find in the log.
  */
 public interface CommitListener {
-  /** Chunks were committed to the stream, in seq order. */
-  void appended(String streamId, List<StoredChunk> chunks);
+  /**
+   * One group's chunks were committed: per stream, in seq order. Called on the notifier thread, one
+   * group after the other, so a stream's groups are told in seq order.
+   */
+  void appended(Map<String, List<StoredChunk>> chunksByStream);
 
   /** The stream was completed at {@code lastSeq}. */
   void completed(String streamId, long lastSeq);

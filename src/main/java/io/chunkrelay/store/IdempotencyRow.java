@@ -12,7 +12,7 @@ import java.time.Instant;
  * Keeps the schema honest.
  *
  * <p>A row of {@code idempotency_keys}: the outcome of an append made with an Idempotency-Key.
- * Written and read by {@link AppendTransaction}; this mapping is what Hibernate validates the table
+ * Written and read by {@link GroupTransaction}; this mapping is what Hibernate validates the table
  * against.
  */
 @Entity

@@ -7,6 +7,7 @@ import io.chunkrelay.config.SettingSource;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
+import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.annotation.WebListener;
 import jakarta.websocket.DeploymentException;
 import jakarta.websocket.server.ServerContainer;
@@ -55,9 +56,11 @@ public final class ChunkRelayListener implements ServletContextListener {
 
   private static void register(ServletContext context, Node node) {
     RelayConfig config = node.config();
-    context
-        .addServlet("streams", new StreamsServlet(node.log(), config.limits()))
-        .addMapping("/api/*");
+    ServletRegistration.Dynamic streams =
+        context.addServlet(
+            "streams", new StreamsServlet(node.log(), config.limits(), node.appendAnswerMillis()));
+    streams.setAsyncSupported(true);
+    streams.addMapping("/api/*");
     context
         .addServlet("health", new HealthServlet(node::databaseUp, node::redisUp, config.nodeId()))
         .addMapping("/health");

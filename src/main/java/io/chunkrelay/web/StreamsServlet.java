@@ -12,6 +12,9 @@ import io.chunkrelay.store.StreamInfo;
 import io.chunkrelay.wire.ProblemType;
 import io.chunkrelay.wire.StreamIdGrammar;
 import io.chunkrelay.wire.WireFormat;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -20,6 +23,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,11 +43,16 @@ public final class StreamsServlet extends HttpServlet {
   private final transient ChunkLog log;
   private final transient Limits limits;
   private final transient ChunkRequestParser parser;
+  private final long appendTimeoutMillis;
 
-  public StreamsServlet(ChunkLog log, Limits limits) {
+  /**
+   * @param appendTimeoutMillis how long an append waits for its commit before it is answered 503
+   */
+  public StreamsServlet(ChunkLog log, Limits limits, long appendTimeoutMillis) {
     this.log = log;
     this.limits = limits;
     this.parser = new ChunkRequestParser(limits);
+    this.appendTimeoutMillis = appendTimeoutMillis;
   }
 
   @Override
@@ -83,12 +93,88 @@ public final class StreamsServlet extends HttpServlet {
     }
   }
 
+  /**
+   * Validates and parses the request on the container's thread, then waits for the group commit
+   * without holding it (Servlet async): the answer is written when the chunks committed, or when
+   * {@code appendTimeoutMillis} passed without an answer from the database.
+   */
   private void append(HttpServletRequest request, HttpServletResponse response, String streamId)
       throws IOException {
     requireJson(request);
     Optional<String> key = idempotencyKey(request);
     ChunkRequestParser.ParsedAppend parsed = parser.parse(body(request));
-    Appended appended = log.append(streamId, parsed.chunks(), parsed.batch(), key);
+    CompletableFuture<Appended> committed =
+        log.append(streamId, parsed.chunks(), parsed.batch(), key);
+    AsyncContext async = request.startAsync();
+    async.setTimeout(appendTimeoutMillis);
+    AtomicBoolean answered = new AtomicBoolean();
+    async.addListener(
+        new AsyncListener() {
+          @Override
+          public void onTimeout(AsyncEvent event) throws IOException {
+            if (answered.compareAndSet(false, true)) {
+              response.setHeader("Retry-After", Integer.toString(Problems.RETRY_AFTER_SECONDS));
+              Problems.write(
+                  request,
+                  response,
+                  ProblemType.DATABASE_UNAVAILABLE,
+                  "the database did not answer within "
+                      + appendTimeoutMillis
+                      + " ms; retry with the same Idempotency-Key to learn whether it was stored");
+              async.complete();
+            }
+          }
+
+          @Override
+          public void onComplete(AsyncEvent event) {}
+
+          @Override
+          public void onError(AsyncEvent event) {}
+
+          @Override
+          public void onStartAsync(AsyncEvent event) {}
+        });
+    committed.whenComplete(
+        (appended, failure) -> {
+          try {
+            async.start(() -> answer(async, answered, streamId, appended, failure));
+          } catch (IllegalStateException timedOut) {
+            LOG.debug("append to stream={} answered after its request ended", streamId);
+          }
+        });
+  }
+
+  private void answer(
+      AsyncContext async,
+      AtomicBoolean answered,
+      String streamId,
+      Appended appended,
+      Throwable failure) {
+    if (!answered.compareAndSet(false, true)) {
+      return;
+    }
+    HttpServletRequest request = (HttpServletRequest) async.getRequest();
+    HttpServletResponse response = (HttpServletResponse) async.getResponse();
+    try {
+      if (failure instanceof ChunkLogException refused) {
+        Problems.write(request, response, Problems.typeOf(refused), refused.getMessage());
+      } else if (failure != null) {
+        Problems.unexpected(
+            request,
+            response,
+            failure instanceof RuntimeException e ? e : new IllegalStateException(failure));
+      } else {
+        appended(response, streamId, appended);
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("could not answer the append to stream={}: {}", streamId, e.toString());
+    } finally {
+      async.complete();
+    }
+  }
+
+  private static void appended(HttpServletResponse response, String streamId, Appended appended)
+      throws IOException {
     LOG.debug(
         "append stream={} seqs={}..{} replayed={}",
         streamId,
