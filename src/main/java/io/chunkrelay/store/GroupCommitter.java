@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -51,6 +52,7 @@ final class GroupCommitter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GroupCommitter.class);
   private static final int ATTEMPTS = 3;
   private static final long STOP_WAIT_SECONDS = 10;
+  private static final int KNOWN_STREAMS = 100_000;
   private static final long MIN_BUSY_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
   private static final long MAX_BUSY_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
@@ -67,6 +69,22 @@ final class GroupCommitter implements AutoCloseable {
   private final TreeMap<Long, PendingAppend> pending = new TreeMap<>();
 
   private final Map<String, Backoff> busy = new HashMap<>();
+
+  /**
+   * Streams this committer saw in the log (most recent {@value #KNOWN_STREAMS}), whose rows need no
+   * insert; only the committer thread uses it.
+   */
+  private final Set<String> knownStreams =
+      Collections.newSetFromMap(
+          new LinkedHashMap<>(1024, 0.75f, true) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+              return size() > KNOWN_STREAMS;
+            }
+          });
+
   private boolean closed;
   private long arrivals;
 
@@ -262,8 +280,11 @@ final class GroupCommitter implements AutoCloseable {
         }
         // Everything pending waits for a held row: until the earliest backoff ends, or news.
         long wait = Long.MAX_VALUE;
-        for (Backoff backoff : busy.values()) {
-          wait = Math.min(wait, backoff.untilNanos - now);
+        for (PendingAppend append : pending.values()) {
+          Backoff backoff = busy.get(append.streamId());
+          if (backoff != null) {
+            wait = Math.min(wait, backoff.untilNanos - now);
+          }
         }
         arrived.awaitNanos(Math.max(wait, TimeUnit.MICROSECONDS.toNanos(100)));
       }
@@ -415,19 +436,32 @@ final class GroupCommitter implements AutoCloseable {
     answer(group, outcomes);
   }
 
-  /** Runs the group's transaction, again after a deadlock, serialization failure or twin. */
+  /**
+   * Runs the group's statements, again after a deadlock, serialization failure or twin: in a
+   * transaction when they create streams or store keys, else as the one statement it then is.
+   */
   private Map<PendingAppend, GroupTransaction.Outcome> attempt(List<PendingAppend> group)
       throws SQLException {
     for (int attempt = 1; ; attempt++) {
       try (Connection connection = dataSource.getConnection()) {
-        connection.setAutoCommit(false);
+        boolean transaction = GroupTransaction.needsTransaction(group, knownStreams);
+        connection.setAutoCommit(!transaction);
         try {
           Map<PendingAppend, GroupTransaction.Outcome> outcomes =
-              GroupTransaction.write(connection, group, clock.instant());
-          connection.commit();
+              GroupTransaction.write(connection, group, clock.instant(), knownStreams);
+          if (transaction) {
+            connection.commit();
+          }
+          for (GroupTransaction.Outcome outcome : outcomes.values()) {
+            if (!outcome.stored().isEmpty()) {
+              knownStreams.add(outcome.appended().streamId());
+            }
+          }
           return outcomes;
         } catch (GroupTransaction.Retry | SQLException e) {
-          rollback(connection, e);
+          if (transaction) {
+            rollback(connection, e);
+          }
           boolean again = e instanceof GroupTransaction.Retry || retryable((SQLException) e);
           if (!again || attempt >= ATTEMPTS) {
             throw e instanceof SQLException sql
@@ -436,7 +470,9 @@ final class GroupCommitter implements AutoCloseable {
           }
           retries.increment();
         } catch (RuntimeException e) {
-          rollback(connection, e);
+          if (transaction) {
+            rollback(connection, e);
+          }
           throw e;
         }
       }

@@ -1,6 +1,5 @@
 package io.chunkrelay.store;
 
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -10,7 +9,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,19 +16,25 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Keeps promises 1 and 2 for a whole group of appends in ONE transaction of set-based statements:
- * the keys already stored are looked up in one query; streams new to the log are created in one
- * insert; every stream's row is locked in stream-id order and moved by its group's chunk count in
- * one {@code UPDATE ... FROM unnest(...) RETURNING} (a row another transaction holds is skipped,
- * and its members wait for a later group); the chunks go in with one {@code INSERT ... SELECT FROM
- * unnest(...)}, the keys likewise. Seqs are handed out per stream in the group's arrival order, so
- * appends to one stream keep their order.
+ * Keeps promises 1 and 2 for a whole group of appends with set-based statements: the keys already
+ * stored are looked up in one query; streams new to the log are created in one insert; then ONE
+ * statement locks every stream's row in stream-id order, moves each head by the group's chunk count
+ * for that stream ({@code UPDATE ... FROM unnest(...) RETURNING}) and inserts the chunks at the
+ * seqs that follow ({@code INSERT ... SELECT FROM unnest(...)} joined to the update's result); the
+ * keys go in with one more insert. Seqs are handed out per stream in the group's arrival order, so
+ * appends to one stream keep their order. A group of known streams without keys is that one
+ * statement, run on its own (atomic without a transaction around it): one round trip.
+ *
+ * <p>A row another transaction holds (a DBA's, another node's group) is skipped, not waited for
+ * ({@code SKIP LOCKED}): one held row never stalls the streams grouped with it, and a group never
+ * waits while it holds locks, so groups of two nodes cannot deadlock. The skipped stream's members
+ * are {@link Outcome#BUSY}: not written, to be tried in a later group.
  *
  * <p>It decides, and the caller commits: {@link #write} returns each member's outcome, to be
- * answered only once {@link Connection#commit()} returned. A member refused for a reason of its own
- * (a completed stream, a key reused with another body) is refused alone; its neighbours are
- * written. A key that a concurrent twin on another node stored meanwhile makes the whole attempt a
- * {@link Retry}: rolled back and run again, when the look-up finds it.
+ * answered only once the transaction committed. A member refused for a reason of its own (a
+ * completed stream, a key reused with another body) is refused alone; its neighbours are written. A
+ * key that a concurrent twin on another node stored meanwhile makes the whole attempt a {@link
+ * Retry}: rolled back and run again, when the look-up finds it.
  */
 final class GroupTransaction {
   /** The group must be rolled back and run again (a concurrent twin stored one of its keys). */
@@ -44,8 +48,8 @@ final class GroupTransaction {
 
   /**
    * A member's outcome: what to answer its producer and the chunks it stored; or that its stream's
-   * row was locked by another transaction, so the member was not written and waits for a later
-   * group ({@link #busy}).
+   * row was held by another transaction, so the member was not written and waits for a later group
+   * ({@link #BUSY}).
    */
   record Outcome(
       Appended appended, List<StoredChunk> stored, ChunkLogException refused, boolean busy) {
@@ -56,65 +60,97 @@ final class GroupTransaction {
     static final Outcome BUSY = new Outcome(null, List.of(), null, true);
   }
 
+  private static final String MOVE_AND_INSERT =
+      "with wanted as (select * from unnest(?::varchar[], ?::bigint[]) as w(stream_id, n)),"
+          + " locked as materialized (select s.stream_id from streams s"
+          + " join wanted using (stream_id) where s.status = 'open'"
+          + " order by s.stream_id for no key update of s skip locked),"
+          + " moved as (update streams s set head_seq = s.head_seq + wanted.n, updated_at = ?"
+          + " from wanted, locked where s.stream_id = wanted.stream_id"
+          + " and locked.stream_id = s.stream_id"
+          + " returning s.stream_id, s.head_seq - wanted.n as before),"
+          + " stored as (insert into chunks (stream_id, seq, message_id, content, final, created_at)"
+          + " select c.s, moved.before + c.o, c.m, c.c, c.f, ? from unnest(?::varchar[],"
+          + " ?::bigint[], ?::varchar[], ?::text[], ?::boolean[]) as c(s, o, m, c, f)"
+          + " join moved on moved.stream_id = c.s)"
+          + " select stream_id, before from moved";
+
   private GroupTransaction() {}
 
   /**
-   * Writes the group inside the connection's open transaction; returns each member's outcome, by
-   * identity. The group holds at most one member per stream and Idempotency-Key (a twin waits for
-   * the next group, where the look-up answers it).
+   * Whether writing the group needs a transaction around its statements: when it creates streams or
+   * stores keys. Otherwise its one statement is atomic on its own.
+   */
+  static boolean needsTransaction(List<PendingAppend> group, Set<String> knownStreams) {
+    for (PendingAppend member : group) {
+      if (member.key() != null || !knownStreams.contains(member.streamId())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Writes the group; returns each member's outcome, by identity. The group holds at most one
+   * member per stream and Idempotency-Key (a twin waits for the next group, where the look-up
+   * answers it). {@code knownStreams} (streams this node wrote to, and so knows to exist) spares
+   * the insert of streams that exist; the caller adds to it after commit, and a stream found
+   * missing is taken out of it here.
    */
   static Map<PendingAppend, Outcome> write(
-      Connection connection, List<PendingAppend> group, Instant now) throws SQLException, Retry {
+      Connection connection, List<PendingAppend> group, Instant now, Set<String> knownStreams)
+      throws SQLException, Retry {
     Map<PendingAppend, Outcome> outcomes = new IdentityHashMap<>();
     replayStoredKeys(connection, group, outcomes);
     List<PendingAppend> writers = new ArrayList<>(group);
     writers.removeIf(outcomes::containsKey);
-
+    if (writers.isEmpty()) {
+      return outcomes;
+    }
     Timestamp at = Timestamp.from(now);
-    Reservation reservation = reserve(connection, writers, at);
+    Map<String, Long> counts = new TreeMap<>();
+    for (PendingAppend member : writers) {
+      counts.merge(member.streamId(), (long) member.chunks().size(), Long::sum);
+    }
+    createUnknownStreams(connection, counts.keySet(), knownStreams, at);
+    Map<String, Long> before = moveAndInsert(connection, writers, counts, at);
+
+    Map<String, Long> completed = new HashMap<>();
+    if (before.size() < counts.size()) {
+      notMoved(connection, counts.keySet(), before, completed, knownStreams);
+    }
     Map<String, Long> nextSeq = new HashMap<>();
     List<PendingAppend> stored = new ArrayList<>();
     for (PendingAppend member : writers) {
-      if (reservation.busy().contains(member.streamId())) {
+      String streamId = member.streamId();
+      if (completed.containsKey(streamId)) {
+        outcomes.put(
+            member,
+            Outcome.refused(
+                new ChunkLogException.StreamCompleted(streamId, completed.get(streamId))));
+        continue;
+      }
+      if (!before.containsKey(streamId)) {
         outcomes.put(member, Outcome.BUSY);
         continue;
       }
-      Long completedAt = reservation.completed().get(member.streamId());
-      if (completedAt != null) {
-        outcomes.put(
-            member,
-            Outcome.refused(new ChunkLogException.StreamCompleted(member.streamId(), completedAt)));
-        continue;
-      }
-      long first =
-          nextSeq.computeIfAbsent(member.streamId(), s -> reservation.headsBefore().get(s) + 1);
+      long first = nextSeq.computeIfAbsent(streamId, s -> before.get(s) + 1);
       List<StoredChunk> chunks = new ArrayList<>(member.chunks().size());
       long seq = first;
       for (NewChunk chunk : member.chunks()) {
         chunks.add(
             new StoredChunk(seq++, chunk.messageId(), chunk.content(), chunk.isFinal(), now));
       }
-      nextSeq.put(member.streamId(), seq);
+      nextSeq.put(streamId, seq);
       stored.add(member);
       outcomes.put(
           member,
           new Outcome(
-              new Appended(member.streamId(), first, seq - 1, member.batch(), false),
-              chunks,
-              null,
-              false));
+              new Appended(streamId, first, seq - 1, member.batch(), false), chunks, null, false));
     }
-    insertChunks(connection, stored, outcomes, at);
     insertKeys(connection, stored.stream().filter(m -> m.key() != null).toList(), outcomes, at);
     return outcomes;
   }
-
-  /**
-   * What {@link #reserve} found: each moved stream's head before the group, the last seq of each
-   * completed one, and the open ones whose row another transaction holds.
-   */
-  private record Reservation(
-      Map<String, Long> headsBefore, Map<String, Long> completed, Set<String> busy) {}
 
   /** Answers members whose key is already stored: the original seqs, or a reused-key refusal. */
   private static void replayStoredKeys(
@@ -130,8 +166,12 @@ final class GroupTransaction {
                 + " k.batch from idempotency_keys k"
                 + " join unnest(?::varchar[], ?::varchar[]) as w(stream_id, idempotency_key)"
                 + " using (stream_id, idempotency_key)")) {
-      select.setArray(1, varchars(connection, keyed.stream().map(PendingAppend::streamId)));
-      select.setArray(2, varchars(connection, keyed.stream().map(PendingAppend::key)));
+      select.setArray(
+          1,
+          connection.createArrayOf(
+              "varchar", keyed.stream().map(PendingAppend::streamId).toArray()));
+      select.setArray(
+          2, connection.createArrayOf("varchar", keyed.stream().map(PendingAppend::key).toArray()));
       try (ResultSet rows = select.executeQuery()) {
         while (rows.next()) {
           String streamId = rows.getString(1);
@@ -155,24 +195,15 @@ final class GroupTransaction {
     }
   }
 
-  /**
-   * Creates the streams new to the log (in stream-id order), then locks every open stream's row in
-   * stream-id order and moves its head by the group's count, in one statement. A row another
-   * transaction holds (a DBA's, another node's group) is skipped, not waited for: one stream's lock
-   * never stalls the streams grouped with it, and a group never waits while holding locks, so
-   * groups of two nodes cannot deadlock.
-   */
-  private static Reservation reserve(
-      Connection connection, List<PendingAppend> writers, Timestamp at) throws SQLException {
-    Map<String, Long> counts = new TreeMap<>();
-    for (PendingAppend member : writers) {
-      counts.merge(member.streamId(), (long) member.chunks().size(), Long::sum);
+  /** Creates, in stream-id order, the streams this node has not seen in the log yet. */
+  private static void createUnknownStreams(
+      Connection connection, Set<String> streams, Set<String> knownStreams, Timestamp at)
+      throws SQLException {
+    String[] unknown =
+        streams.stream().filter(s -> !knownStreams.contains(s)).toArray(String[]::new);
+    if (unknown.length == 0) {
+      return;
     }
-    Map<String, Long> heads = new HashMap<>();
-    if (counts.isEmpty()) {
-      return new Reservation(heads, Map.of(), Set.of());
-    }
-    String[] ids = counts.keySet().toArray(String[]::new);
     try (PreparedStatement create =
         connection.prepareStatement(
             "insert into streams (stream_id, head_seq, published_seq, status, created_at,"
@@ -180,87 +211,89 @@ final class GroupTransaction {
                 + " order by id on conflict (stream_id) do nothing")) {
       create.setTimestamp(1, at);
       create.setTimestamp(2, at);
-      create.setArray(3, connection.createArrayOf("varchar", ids));
+      create.setArray(3, connection.createArrayOf("varchar", unknown));
       create.executeUpdate();
     }
-    try (PreparedStatement update =
-        connection.prepareStatement(
-            "with wanted as (select * from unnest(?::varchar[], ?::bigint[]) as w(stream_id, n)),"
-                + " locked as materialized (select s.stream_id from streams s"
-                + " join wanted using (stream_id) where s.status = 'open'"
-                + " order by s.stream_id for no key update of s skip locked)"
-                + " update streams s set head_seq = s.head_seq + wanted.n, updated_at = ?"
-                + " from wanted, locked where s.stream_id = wanted.stream_id"
-                + " and locked.stream_id = s.stream_id"
-                + " returning s.stream_id, s.head_seq - wanted.n")) {
-      update.setArray(1, connection.createArrayOf("varchar", ids));
-      update.setArray(2, connection.createArrayOf("bigint", counts.values().toArray(Long[]::new)));
-      update.setTimestamp(3, at);
-      try (ResultSet rows = update.executeQuery()) {
-        while (rows.next()) {
-          heads.put(rows.getString(1), rows.getLong(2));
-        }
-      }
-    }
-    if (heads.size() == counts.size()) {
-      return new Reservation(heads, Map.of(), Set.of());
-    }
-    // The streams the update did not move exist (created above or before): completed, or open
-    // with their row held by another transaction. Completed is final, so no lock is needed.
-    String[] notMoved =
-        counts.keySet().stream().filter(id -> !heads.containsKey(id)).toArray(String[]::new);
-    Map<String, Long> completed = new HashMap<>();
-    Set<String> busy = new HashSet<>(Arrays.asList(notMoved));
-    try (PreparedStatement select =
-        connection.prepareStatement(
-            "select stream_id, head_seq from streams where stream_id = any(?::varchar[])"
-                + " and status = 'completed'")) {
-      select.setArray(1, connection.createArrayOf("varchar", notMoved));
-      try (ResultSet rows = select.executeQuery()) {
-        while (rows.next()) {
-          completed.put(rows.getString(1), rows.getLong(2));
-          busy.remove(rows.getString(1));
-        }
-      }
-    }
-    return new Reservation(heads, completed, busy);
   }
 
-  private static void insertChunks(
-      Connection connection,
-      List<PendingAppend> stored,
-      Map<PendingAppend, Outcome> outcomes,
-      Timestamp at)
+  /**
+   * The one statement: locks and moves every open stream's head and inserts the chunks after it;
+   * returns each moved stream's head before the group. A chunk's place in its stream's share of the
+   * group (1, 2, ... in arrival order) added to that head is its seq.
+   */
+  private static Map<String, Long> moveAndInsert(
+      Connection connection, List<PendingAppend> writers, Map<String, Long> counts, Timestamp at)
       throws SQLException {
-    List<String> streams = new ArrayList<>();
-    List<Long> seqs = new ArrayList<>();
-    List<String> messages = new ArrayList<>();
-    List<String> contents = new ArrayList<>();
-    List<Boolean> finals = new ArrayList<>();
-    for (PendingAppend member : stored) {
-      for (StoredChunk chunk : outcomes.get(member).stored()) {
-        streams.add(member.streamId());
-        seqs.add(chunk.seq());
-        messages.add(chunk.messageId());
-        contents.add(chunk.content());
-        finals.add(chunk.isFinal());
+    int total = writers.stream().mapToInt(m -> m.chunks().size()).sum();
+    String[] streams = new String[total];
+    Long[] offsets = new Long[total];
+    String[] messages = new String[total];
+    String[] contents = new String[total];
+    Boolean[] finals = new Boolean[total];
+    Map<String, Long> offset = new HashMap<>();
+    int i = 0;
+    for (PendingAppend member : writers) {
+      for (NewChunk chunk : member.chunks()) {
+        streams[i] = member.streamId();
+        offsets[i] = offset.merge(member.streamId(), 1L, Long::sum);
+        messages[i] = chunk.messageId();
+        contents[i] = chunk.content();
+        finals[i] = chunk.isFinal();
+        i++;
       }
     }
-    if (streams.isEmpty()) {
-      return;
+    Map<String, Long> before = new HashMap<>();
+    try (PreparedStatement statement = connection.prepareStatement(MOVE_AND_INSERT)) {
+      statement.setArray(1, connection.createArrayOf("varchar", counts.keySet().toArray()));
+      statement.setArray(2, connection.createArrayOf("bigint", counts.values().toArray()));
+      statement.setTimestamp(3, at);
+      statement.setTimestamp(4, at);
+      statement.setArray(5, connection.createArrayOf("varchar", streams));
+      statement.setArray(6, connection.createArrayOf("bigint", offsets));
+      statement.setArray(7, connection.createArrayOf("varchar", messages));
+      statement.setArray(8, connection.createArrayOf("text", contents));
+      statement.setArray(9, connection.createArrayOf("boolean", finals));
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          before.put(rows.getString(1), rows.getLong(2));
+        }
+      }
     }
-    try (PreparedStatement insert =
+    return before;
+  }
+
+  /**
+   * Sorts the streams the statement did not move: completed (their last seq goes to {@code
+   * completed}; completed is final, so no lock is needed to read it), open with their row held by
+   * another transaction (left out: busy), or gone from the log although this node had seen them
+   * (forgotten, so the next attempt creates them; busy meanwhile).
+   */
+  private static void notMoved(
+      Connection connection,
+      Set<String> streams,
+      Map<String, Long> before,
+      Map<String, Long> completed,
+      Set<String> knownStreams)
+      throws SQLException {
+    String[] ids = streams.stream().filter(id -> !before.containsKey(id)).toArray(String[]::new);
+    Set<String> found = new java.util.HashSet<>();
+    try (PreparedStatement select =
         connection.prepareStatement(
-            "insert into chunks (stream_id, seq, message_id, content, final, created_at)"
-                + " select s, q, m, c, f, ? from unnest(?::varchar[], ?::bigint[], ?::varchar[],"
-                + " ?::text[], ?::boolean[]) as t(s, q, m, c, f)")) {
-      insert.setTimestamp(1, at);
-      insert.setArray(2, connection.createArrayOf("varchar", streams.toArray()));
-      insert.setArray(3, connection.createArrayOf("bigint", seqs.toArray()));
-      insert.setArray(4, connection.createArrayOf("varchar", messages.toArray()));
-      insert.setArray(5, connection.createArrayOf("text", contents.toArray()));
-      insert.setArray(6, connection.createArrayOf("boolean", finals.toArray()));
-      insert.executeUpdate();
+            "select stream_id, status, head_seq from streams where stream_id = any(?::varchar[])")) {
+      select.setArray(1, connection.createArrayOf("varchar", ids));
+      try (ResultSet rows = select.executeQuery()) {
+        while (rows.next()) {
+          found.add(rows.getString(1));
+          if (StreamStatus.fromWireName(rows.getString(2)) == StreamStatus.COMPLETED) {
+            completed.put(rows.getString(1), rows.getLong(3));
+          }
+        }
+      }
+    }
+    for (String id : ids) {
+      if (!found.contains(id)) {
+        knownStreams.remove(id);
+      }
     }
   }
 
@@ -308,10 +341,5 @@ final class GroupTransaction {
         throw new Retry((n - inserted) + " idempotency keys were stored meanwhile by a twin");
       }
     }
-  }
-
-  private static Array varchars(Connection connection, java.util.stream.Stream<String> values)
-      throws SQLException {
-    return connection.createArrayOf("varchar", values.toArray(String[]::new));
   }
 }

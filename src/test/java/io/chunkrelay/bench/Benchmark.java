@@ -30,7 +30,8 @@ import org.HdrHistogram.Histogram;
  * Modes: {@code storm} (streams appended at LLM-like pace, two clients a stream dropping at random
  * and resuming on a random node), {@code throughput} (streams each with one append in flight, one
  * steady client each), {@code all}. Options: {@code --streams N --chunks N --seconds N --batch N
- * --drop-millis N --seed N}. Targets loopback nodes only; every loop is bounded.
+ * --drop-millis N --seed N --warmup-seconds N} (a warm-up load, not measured, first: 15 s by
+ * default, 0 for none). Targets loopback nodes only; every loop is bounded.
  */
 public final class Benchmark {
   private final List<URI> nodes;
@@ -59,6 +60,12 @@ public final class Benchmark {
     Benchmark benchmark = new Benchmark(nodes, options);
     String mode = options.getOrDefault("mode", "all");
     boolean clean = true;
+    int warmUpSeconds = benchmark.option("warmup-seconds", 15);
+    if (warmUpSeconds > 0) {
+      // A fresh JVM spends its first seconds compiling: measure the node, not its JIT.
+      System.out.printf("warm-up, not measured (%d s):%n", warmUpSeconds);
+      clean &= benchmark.run(10, -warmUpSeconds, 1, 0, 99, false, 1);
+    }
     if (mode.equals("storm") || mode.equals("all")) {
       clean &= benchmark.storm();
     }
