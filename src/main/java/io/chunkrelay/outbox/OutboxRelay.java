@@ -32,6 +32,12 @@ public final class OutboxRelay implements AutoCloseable {
   private static final int STREAMS_PER_TICK = 100;
   private static final int CHUNKS_PER_PUBLISH = 500;
 
+  /** How much further back than three relay delays each tick looks, milliseconds. */
+  private static final long RECENT_MARGIN_MILLIS = 2_000;
+
+  /** How often the relay looks at every stream, seconds. */
+  private static final long SWEEP_SECONDS = 60;
+
   private final Outbox outbox;
   private final RelayLock lock;
   private final ChunkReader reader;
@@ -44,6 +50,7 @@ public final class OutboxRelay implements AutoCloseable {
   private final Metrics.Counter relayed;
   private final AtomicLong lagMillis = new AtomicLong();
   private boolean leading;
+  private Instant lastSweep;
 
   public OutboxRelay(
       Outbox outbox,
@@ -98,16 +105,32 @@ public final class OutboxRelay implements AutoCloseable {
     boolean leads = lock.holdOrTake();
     if (leads != leading) {
       leading = leads;
+      lastSweep = null;
       LOG.info("node {} {} the outbox relay", nodeId, leads ? "is now" : "is no longer");
     }
     return leads;
   }
 
+  /**
+   * Looks at the streams appended to lately (three times {@code relayAfterMillis} and two seconds
+   * back: what is due now, with room for slow commits); every {@value #SWEEP_SECONDS} s, and when
+   * it starts to relay, at all streams (what stayed unpublished longer, say through a long Redis
+   * outage or a commit slower than that, is found there).
+   */
   private void relayOnce() {
     Instant now = clock.instant();
     List<Unpublished> streams;
     try {
-      streams = outbox.unpublished(STREAMS_PER_TICK);
+      if (lastSweep == null || now.isAfter(lastSweep.plusSeconds(SWEEP_SECONDS))) {
+        streams = outbox.unpublished(STREAMS_PER_TICK);
+        if (streams.size() < STREAMS_PER_TICK) {
+          lastSweep = now;
+        }
+      } else {
+        streams =
+            outbox.unpublishedSince(
+                now.minusMillis(3 * relayAfterMillis + RECENT_MARGIN_MILLIS), STREAMS_PER_TICK);
+      }
     } catch (StoreException e) {
       LOG.warn("outbox relay cannot list unpublished streams: {}", e.toString());
       return;

@@ -437,21 +437,21 @@ final class GroupCommitter implements AutoCloseable {
   }
 
   /**
-   * Runs the group's statements, again after a deadlock, serialization failure or twin: in a
-   * transaction when they create streams or store keys, else as the one statement it then is.
+   * Runs the group's transaction, again after a deadlock, serialization failure or twin. Always a
+   * transaction, even when it is one statement: a statement sent on its own commits the moment it
+   * reaches PostgreSQL, so a connection that stalls after sending it leaves an outcome nobody
+   * knows; with COMMIT a separate message, a failure before it is a certain rollback, and only a
+   * failure of the COMMIT itself stays uncertain.
    */
   private Map<PendingAppend, GroupTransaction.Outcome> attempt(List<PendingAppend> group)
       throws SQLException {
     for (int attempt = 1; ; attempt++) {
       try (Connection connection = dataSource.getConnection()) {
-        boolean transaction = GroupTransaction.needsTransaction(group, knownStreams);
-        connection.setAutoCommit(!transaction);
+        connection.setAutoCommit(false);
         try {
           Map<PendingAppend, GroupTransaction.Outcome> outcomes =
               GroupTransaction.write(connection, group, clock.instant(), knownStreams);
-          if (transaction) {
-            connection.commit();
-          }
+          connection.commit();
           for (GroupTransaction.Outcome outcome : outcomes.values()) {
             if (!outcome.stored().isEmpty()) {
               knownStreams.add(outcome.appended().streamId());
@@ -459,9 +459,7 @@ final class GroupCommitter implements AutoCloseable {
           }
           return outcomes;
         } catch (GroupTransaction.Retry | SQLException e) {
-          if (transaction) {
-            rollback(connection, e);
-          }
+          rollback(connection, e);
           boolean again = e instanceof GroupTransaction.Retry || retryable((SQLException) e);
           if (!again || attempt >= ATTEMPTS) {
             throw e instanceof SQLException sql
@@ -470,9 +468,7 @@ final class GroupCommitter implements AutoCloseable {
           }
           retries.increment();
         } catch (RuntimeException e) {
-          if (transaction) {
-            rollback(connection, e);
-          }
+          rollback(connection, e);
           throw e;
         }
       }

@@ -78,19 +78,6 @@ final class GroupTransaction {
   private GroupTransaction() {}
 
   /**
-   * Whether writing the group needs a transaction around its statements: when it creates streams or
-   * stores keys. Otherwise its one statement is atomic on its own.
-   */
-  static boolean needsTransaction(List<PendingAppend> group, Set<String> knownStreams) {
-    for (PendingAppend member : group) {
-      if (member.key() != null || !knownStreams.contains(member.streamId())) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /**
    * Writes the group; returns each member's outcome, by identity. The group holds at most one
    * member per stream and Idempotency-Key (a twin waits for the next group, where the look-up
    * answers it). {@code knownStreams} (streams this node wrote to, and so knows to exist) spares

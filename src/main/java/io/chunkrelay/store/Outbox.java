@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -37,16 +38,43 @@ public final class Outbox {
   public record Published(String streamId, long firstSeq, long lastSeq) {}
 
   /**
-   * Up to {@code limit} streams whose head is beyond their watermark, least recently changed first.
+   * Up to {@code limit} streams appended to since {@code since} whose head is beyond their
+   * watermark, least recently changed first. Found from the chunks appended since then (a BRIN
+   * range scan), so it costs what those chunks cost, however many streams exist.
+   */
+  public List<Unpublished> unpublishedSince(Instant since, int limit) {
+    return unpublished(
+        // Materialized, so the plan always starts from the recent chunks (BRIN), never from a scan
+        // of every stream.
+        "with recent as materialized (select distinct stream_id from chunks where created_at >= ?)"
+            + " select s.stream_id, s.published_seq, s.updated_at from recent"
+            + " join streams s using (stream_id) where s.published_seq < s.head_seq"
+            + " order by s.updated_at limit ?",
+        Timestamp.from(since),
+        limit);
+  }
+
+  /**
+   * Up to {@code limit} streams, of all, whose head is beyond their watermark, least recently
+   * changed first: a scan of the whole table, for the relay's occasional sweep.
    */
   public List<Unpublished> unpublished(int limit) {
+    return unpublished(
+        "select stream_id, published_seq, updated_at from streams"
+            + " where published_seq < head_seq order by updated_at limit ?",
+        null,
+        limit);
+  }
+
+  private List<Unpublished> unpublished(String sql, Timestamp since, int limit) {
     List<Unpublished> streams = new ArrayList<>();
     try (Connection connection = dataSource.getConnection();
-        PreparedStatement select =
-            connection.prepareStatement(
-                "select stream_id, published_seq, updated_at from streams"
-                    + " where published_seq < head_seq order by updated_at limit ?")) {
-      select.setInt(1, limit);
+        PreparedStatement select = connection.prepareStatement(sql)) {
+      int parameter = 1;
+      if (since != null) {
+        select.setTimestamp(parameter++, since);
+      }
+      select.setInt(parameter, limit);
       try (ResultSet rows = select.executeQuery()) {
         while (rows.next()) {
           streams.add(
