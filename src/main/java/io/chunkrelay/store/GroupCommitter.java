@@ -411,8 +411,8 @@ final class GroupCommitter implements AutoCloseable {
     try {
       outcomes = attempt(group);
     } catch (SQLException e) {
-      if (unreachable(e) || group.size() == 1) {
-        if (group.size() == 1 && !unreachable(e)) {
+      if (StoreException.databaseUnreachable(e) || group.size() == 1) {
+        if (group.size() == 1 && !StoreException.databaseUnreachable(e)) {
           LOG.warn(
               "append to stream {} failed alone and was rolled back: {}",
               group.get(0).streamId(),
@@ -541,22 +541,6 @@ final class GroupCommitter implements AutoCloseable {
   /** Deadlock (40P01) or serialization failure (40001): the same group may well succeed again. */
   private static boolean retryable(SQLException e) {
     return "40P01".equals(e.getSQLState()) || "40001".equals(e.getSQLState());
-  }
-
-  /** PostgreSQL could not be reached or went away: no member can succeed now. */
-  static boolean unreachable(Throwable failure) {
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof SQLTransientConnectionException) {
-        return true;
-      }
-      if (t instanceof SQLException sql && sql.getSQLState() != null) {
-        String state = sql.getSQLState();
-        if (state.startsWith("08") || state.startsWith("57P") || state.equals("53300")) {
-          return true;
-        }
-      }
-    }
-    return false;
   }
 
   private static StoreException stopping() {

@@ -2,13 +2,12 @@ package io.chunkrelay.web;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chunkrelay.store.ChunkLogException;
+import io.chunkrelay.store.StoreException;
 import io.chunkrelay.wire.ProblemType;
 import io.chunkrelay.wire.WireFormat;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.sql.SQLException;
-import java.sql.SQLTransientConnectionException;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +41,7 @@ public final class Problems {
       HttpServletRequest request, HttpServletResponse response, RuntimeException failure)
       throws IOException {
     String errorId = UUID.randomUUID().toString();
-    if (databaseUnreachable(failure)) {
+    if (StoreException.databaseUnreachable(failure)) {
       LOG.warn(
           "database unavailable for {} {} (error {}): {}",
           request.getMethod(),
@@ -95,21 +94,5 @@ public final class Problems {
     problem.put("instance", request.getRequestURI());
     problem.put("code", type.code());
     response.getWriter().write(WireFormat.write(problem));
-  }
-
-  /** True when PostgreSQL itself could not be reached or went away (SQLState class 08, 57P0x). */
-  static boolean databaseUnreachable(Throwable failure) {
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof SQLTransientConnectionException) {
-        return true;
-      }
-      if (t instanceof SQLException sql && sql.getSQLState() != null) {
-        String state = sql.getSQLState();
-        if (state.startsWith("08") || state.startsWith("57P") || state.equals("53300")) {
-          return true;
-        }
-      }
-    }
-    return false;
   }
 }

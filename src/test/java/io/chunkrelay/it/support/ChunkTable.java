@@ -6,6 +6,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
 
 /** Reads the chunk log straight from PostgreSQL, as a DBA would, to check what the API stored. */
 public final class ChunkTable {
@@ -18,6 +21,21 @@ public final class ChunkTable {
     return query(
         "select seq, message_id, content, final from chunks where stream_id = ? order by seq",
         streamId);
+  }
+
+  /**
+   * Checks, as a DBA would, that the stream's seqs run 1..head_seq without holes; returns its rows'
+   * seqs by content.
+   */
+  public static Map<String, Long> gapFreeSeqsByContent(String streamId) {
+    List<Row> rows = chunks(streamId);
+    List<Long> seqs = rows.stream().map(Row::seq).toList();
+    if (!seqs.equals(LongStream.rangeClosed(1, rows.size()).boxed().toList())
+        || head(streamId) != rows.size()) {
+      throw new AssertionError(
+          streamId + ": seqs " + seqs + " are not 1..head_seq (" + head(streamId) + ")");
+    }
+    return rows.stream().collect(Collectors.toMap(Row::content, Row::seq));
   }
 
   public static long count(String table, String streamId) {
