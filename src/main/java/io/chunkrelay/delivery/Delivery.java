@@ -81,7 +81,10 @@ public final class Delivery implements AutoCloseable {
     return context.registry();
   }
 
-  /** Closes every connection with 1001 (going away), then stops the threads. */
+  /**
+   * Closes every connection with 1001 (going away) and waits, up to {@value #GOING_AWAY_SECONDS} s,
+   * until their clients answered the close; then stops the threads.
+   */
   @Override
   public void close() {
     ConnectionRegistry registry = context.registry();

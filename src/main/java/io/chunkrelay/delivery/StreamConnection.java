@@ -32,6 +32,7 @@ public final class StreamConnection implements LiveListener {
   /** The merger's state, readable from any thread (registry, metrics). */
   private volatile DeliveryState state = DeliveryState.OPENING;
 
+  private volatile boolean goingAway;
   private boolean feedUp;
   private boolean readQueued;
   private long lastProgressNanos;
@@ -88,16 +89,16 @@ public final class StreamConnection implements LiveListener {
 
   /**
    * The node is shutting down: close with 1001 (going away) so the client reconnects elsewhere at
-   * once; it resumes from the last seq it received, so whatever was still queued is not lost.
+   * once; it resumes from the last seq it received, so whatever was still queued is not lost. The
+   * close is sent from the stopping thread (the session is safe to close from any thread): behind a
+   * busy connection's queue of tasks it could come after the node stopped waiting, and the client
+   * would see the connection drop (1006) instead.
    */
   void goAway() {
-    onSerial(
-        () -> {
-          if (merger.state() != DeliveryState.CLOSED) {
-            sender.close(1001, "node shutting down");
-            release();
-          }
-        });
+    if (state != DeliveryState.CLOSED) {
+      sender.close(1001, "node shutting down");
+    }
+    onSerial(this::release);
   }
 
   /** The client went away or the endpoint closed: stop everything, without sending. */
@@ -219,7 +220,7 @@ public final class StreamConnection implements LiveListener {
       LOG.trace(
           "connection {} stream={} {} -> {} next={}", id, streamId, before, state, merger.next());
     }
-    if (state == DeliveryState.CLOSED) {
+    if (state == DeliveryState.CLOSED || goingAway) {
       return;
     }
     if (merger.readWanted() && !readQueued) {
