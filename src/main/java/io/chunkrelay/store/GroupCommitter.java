@@ -3,24 +3,17 @@ package io.chunkrelay.store;
 import io.chunkrelay.metrics.Metrics;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLTransientConnectionException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * absence, the group is split in halves and each half committed on its own, down to the one member
  * that fails, which alone gets the error. A deadlock, a serialization failure or a concurrent
  * twin's key makes the group run again (up to {@value #ATTEMPTS} times). A database that cannot be
- * reached fails the whole group: nothing of it committed, every producer gets 503 and may retry.
+ * reached fails the whole group: nothing of it committed (unless the connection was lost during
+ * COMMIT itself, when nobody knows), every producer gets 503 and may retry with its key.
  *
  * <p>After commit, the committed chunks go to the {@link CommitListener} on {@code notifier}, off
  * the committer's path.
@@ -53,22 +47,18 @@ final class GroupCommitter implements AutoCloseable {
   private static final int ATTEMPTS = 3;
   private static final long STOP_WAIT_SECONDS = 10;
   private static final int KNOWN_STREAMS = 100_000;
-  private static final long MIN_BUSY_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-  private static final long MAX_BUSY_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  private static final long[] APPEND_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
+  private static final long[] CHUNK_BUCKETS = {1, 4, 16, 64, 256, 1024, 4096, 16384};
+  private static final long[] MICROS_BUCKETS = {
+    250, 500, 1000, 2000, 5000, 10_000, 50_000, 250_000, 1_000_000
+  };
 
   private final DataSource dataSource;
   private final Clock clock;
   private final CommitListener afterCommit;
   private final Executor notifier;
-  private final GroupLimits limits;
   private final Thread thread;
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition arrived = lock.newCondition();
-
-  /** Appends waiting for a group, in order of arrival (guarded by lock). */
-  private final TreeMap<Long, PendingAppend> pending = new TreeMap<>();
-
-  private final Map<String, Backoff> busy = new HashMap<>();
+  private final AppendQueue queue;
 
   /**
    * Streams this committer saw in the log (most recent {@value #KNOWN_STREAMS}), whose rows need no
@@ -85,17 +75,12 @@ final class GroupCommitter implements AutoCloseable {
             }
           });
 
-  private boolean closed;
-  private long arrivals;
-
   private final Metrics.Histogram groupAppends;
   private final Metrics.Histogram groupChunks;
   private final Metrics.Histogram commitMicros;
   private final Metrics.Counter retries;
   private final Metrics.Counter splits;
   private final Metrics.Counter notificationsDropped;
-  private final Metrics.Counter busyWaits;
-  private final Metrics.Counter expired;
 
   GroupCommitter(
       DataSource dataSource,
@@ -108,47 +93,21 @@ final class GroupCommitter implements AutoCloseable {
     this.clock = clock;
     this.afterCommit = afterCommit;
     this.notifier = notifier;
-    this.limits = limits;
     this.groupAppends =
         metrics.histogram(
             "chunk_relay_group_appends",
             "appends committed together in one transaction",
-            1,
-            2,
-            4,
-            8,
-            16,
-            32,
-            64,
-            128,
-            256,
-            512,
-            1024);
+            APPEND_BUCKETS);
     this.groupChunks =
         metrics.histogram(
             "chunk_relay_group_chunks",
             "chunks committed together in one transaction",
-            1,
-            4,
-            16,
-            64,
-            256,
-            1024,
-            4096,
-            16384);
+            CHUNK_BUCKETS);
     this.commitMicros =
         metrics.histogram(
             "chunk_relay_group_commit_micros",
             "time one group's transaction took, microseconds",
-            250,
-            500,
-            1000,
-            2000,
-            5000,
-            10_000,
-            50_000,
-            250_000,
-            1_000_000);
+            MICROS_BUCKETS);
     this.retries =
         metrics.counter(
             "chunk_relay_group_retries_total",
@@ -161,18 +120,22 @@ final class GroupCommitter implements AutoCloseable {
             "chunk_relay_publishes_dropped_total",
             "committed groups not handed to the publisher because it was full (the relay publishes"
                 + " them)");
-    this.busyWaits =
-        metrics.counter(
-            "chunk_relay_group_busy_total",
-            "appends left for a later group because their stream's row was held");
-    this.expired =
-        metrics.counter(
-            "chunk_relay_appends_expired_total",
-            "appends refused unwritten after waiting maxWait for a group (503)");
-    metrics.gauge("chunk_relay_appends_pending", "appends waiting for a group", this::pendingSize);
+    this.queue = new AppendQueue(limits, metrics);
     this.thread = new Thread(this::run, "chunk-relay-committer");
     this.thread.setDaemon(true);
     this.thread.start();
+  }
+
+  /** Commits what is pending, then stops; appends submitted later are refused with 503. */
+  @Override
+  public void close() {
+    queue.close();
+    try {
+      thread.join(TimeUnit.SECONDS.toMillis(STOP_WAIT_SECONDS));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    queue.refuseAll();
   }
 
   /**
@@ -181,63 +144,14 @@ final class GroupCommitter implements AutoCloseable {
    */
   CompletableFuture<Appended> submit(
       String streamId, List<NewChunk> chunks, boolean batch, String key, byte[] fingerprint) {
-    CompletableFuture<Appended> outcome = new CompletableFuture<>();
-    lock.lock();
-    try {
-      if (closed) {
-        outcome.completeExceptionally(stopping());
-        return outcome;
-      }
-      long arrival = arrivals++;
-      pending.put(
-          arrival,
-          new PendingAppend(
-              streamId, chunks, batch, key, fingerprint, outcome, arrival, System.nanoTime()));
-      arrived.signal();
-    } finally {
-      lock.unlock();
-    }
-    return outcome;
-  }
-
-  /** Commits what is pending, then stops; appends submitted later are refused with 503. */
-  @Override
-  public void close() {
-    lock.lock();
-    try {
-      closed = true;
-      arrived.signal();
-    } finally {
-      lock.unlock();
-    }
-    try {
-      thread.join(TimeUnit.SECONDS.toMillis(STOP_WAIT_SECONDS));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    lock.lock();
-    try {
-      pending.values().forEach(append -> append.outcome().completeExceptionally(stopping()));
-      pending.clear();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private long pendingSize() {
-    lock.lock();
-    try {
-      return pending.size();
-    } finally {
-      lock.unlock();
-    }
+    return queue.submit(streamId, chunks, batch, key, fingerprint);
   }
 
   private void run() {
     while (true) {
       List<PendingAppend> group;
       try {
-        group = nextGroup();
+        group = queue.nextGroup();
       } catch (InterruptedException e) {
         return;
       }
@@ -251,157 +165,14 @@ final class GroupCommitter implements AutoCloseable {
   }
 
   /**
-   * Waits for at least one append that can go, lingers if so configured, then takes what is pending
-   * up to the limits, in arrival order. Left for a later group: appends of a stream whose row was
-   * found held (until its backoff passes; they keep their order), and a second append with the
-   * stream and Idempotency-Key of one already taken (the stored key answers it then). Appends that
-   * waited longer than {@code maxWaitMillis} are refused unwritten. Null once closed and drained.
-   */
-  private List<PendingAppend> nextGroup() throws InterruptedException {
-    lock.lock();
-    try {
-      while (true) {
-        long now = System.nanoTime();
-        expire(now);
-        if (pending.isEmpty()) {
-          if (closed) {
-            return null;
-          }
-          arrived.await();
-          continue;
-        }
-        if (limits.lingerMicros() > 0 && pending.size() < limits.maxAppends() && !closed) {
-          arrived.await(limits.lingerMicros(), TimeUnit.MICROSECONDS);
-          now = System.nanoTime();
-        }
-        List<PendingAppend> group = take(now);
-        if (!group.isEmpty()) {
-          return group;
-        }
-        // Everything pending waits for a held row: until the earliest backoff ends, or news.
-        long wait = Long.MAX_VALUE;
-        for (PendingAppend append : pending.values()) {
-          Backoff backoff = busy.get(append.streamId());
-          if (backoff != null) {
-            wait = Math.min(wait, backoff.untilNanos - now);
-          }
-        }
-        arrived.awaitNanos(Math.max(wait, TimeUnit.MICROSECONDS.toNanos(100)));
-      }
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Takes the next group from pending (under the lock). */
-  private List<PendingAppend> take(long now) {
-    List<PendingAppend> group = new ArrayList<>();
-    Set<String> keys = new HashSet<>();
-    int chunks = 0;
-    for (Iterator<PendingAppend> it = pending.values().iterator(); it.hasNext(); ) {
-      PendingAppend next = it.next();
-      if (group.size() >= limits.maxAppends()) {
-        break;
-      }
-      Backoff backoff = busy.get(next.streamId());
-      if (backoff != null && backoff.untilNanos - now > 0) {
-        continue;
-      }
-      if (next.key() != null && keys.contains(next.streamId() + '\n' + next.key())) {
-        continue;
-      }
-      if (!group.isEmpty() && chunks + next.chunks().size() > limits.maxChunks()) {
-        break;
-      }
-      it.remove();
-      group.add(next);
-      chunks += next.chunks().size();
-      if (next.key() != null) {
-        keys.add(next.streamId() + '\n' + next.key());
-      }
-    }
-    return group;
-  }
-
-  /** Refuses, unwritten, the appends that waited too long for a group (under the lock). */
-  private void expire(long now) {
-    long limit = TimeUnit.MILLISECONDS.toNanos(limits.maxWaitMillis());
-    for (Iterator<PendingAppend> it = pending.values().iterator(); it.hasNext(); ) {
-      PendingAppend append = it.next();
-      if (now - append.submittedNanos() > limit) {
-        it.remove();
-        expired.increment();
-        append
-            .outcome()
-            .completeExceptionally(
-                new StoreException(
-                    "append to stream " + append.streamId() + " refused",
-                    new SQLTransientConnectionException(
-                        "waited "
-                            + limits.maxWaitMillis()
-                            + " ms for the stream's row (held by another transaction) or for the"
-                            + " database; nothing was written")));
-      }
-    }
-  }
-
-  /**
-   * Puts appends whose stream's row was held back into the queue at their place of arrival, and
-   * backs that stream off: 1 ms, doubling to 100 ms while it stays held.
-   */
-  private void requeueBusy(List<PendingAppend> held) {
-    lock.lock();
-    try {
-      long now = System.nanoTime();
-      for (PendingAppend append : held) {
-        pending.put(append.arrival(), append);
-        Backoff backoff = busy.get(append.streamId());
-        if (backoff == null || backoff.untilNanos - now <= 0) {
-          long delay =
-              backoff == null
-                  ? MIN_BUSY_BACKOFF_NANOS
-                  : Math.min(backoff.delayNanos * 2, MAX_BUSY_BACKOFF_NANOS);
-          busy.put(append.streamId(), new Backoff(now + delay, delay));
-        }
-      }
-      busyWaits.add(held.size());
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Members of the group whose stream is backed off now (after an earlier half found it held). */
-  private List<PendingAppend> waitingForHeldStreams(List<PendingAppend> group) {
-    lock.lock();
-    try {
-      if (busy.isEmpty()) {
-        return List.of();
-      }
-      long now = System.nanoTime();
-      return group.stream()
-          .filter(
-              member -> {
-                Backoff backoff = busy.get(member.streamId());
-                return backoff != null && backoff.untilNanos - now > 0;
-              })
-          .toList();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** When a held stream may be tried again, and the delay that led there. */
-  private record Backoff(long untilNanos, long delayNanos) {}
-
-  /**
    * Commits the group, splitting it to isolate a member that makes the transaction fail. A half
    * holding a stream that an earlier half found held leaves that stream's appends queued (their
    * order must not change), and commits the rest.
    */
   private void commit(List<PendingAppend> group) {
-    List<PendingAppend> waiting = waitingForHeldStreams(group);
+    List<PendingAppend> waiting = queue.waitingForHeldStreams(group);
     if (!waiting.isEmpty()) {
-      requeueBusy(waiting);
+      queue.requeueBusy(waiting);
       group = group.stream().filter(m -> !waiting.contains(m)).toList();
       if (group.isEmpty()) {
         return;
@@ -501,16 +272,9 @@ final class GroupCommitter implements AutoCloseable {
     groupAppends.observe(group.size() - held.size());
     groupChunks.observe(chunks);
     if (!held.isEmpty()) {
-      requeueBusy(held);
+      queue.requeueBusy(held);
     }
-    if (!committed.isEmpty() && !busy.isEmpty()) {
-      lock.lock();
-      try {
-        committed.keySet().forEach(busy::remove);
-      } finally {
-        lock.unlock();
-      }
-    }
+    queue.notHeld(committed.keySet());
     if (committed.isEmpty()) {
       return;
     }
@@ -541,11 +305,5 @@ final class GroupCommitter implements AutoCloseable {
   /** Deadlock (40P01) or serialization failure (40001): the same group may well succeed again. */
   private static boolean retryable(SQLException e) {
     return "40P01".equals(e.getSQLState()) || "40001".equals(e.getSQLState());
-  }
-
-  private static StoreException stopping() {
-    return new StoreException(
-        "append refused",
-        new SQLTransientConnectionException("the node is stopping; retry on another node"));
   }
 }

@@ -12,9 +12,6 @@ import io.chunkrelay.store.StreamInfo;
 import io.chunkrelay.wire.ProblemType;
 import io.chunkrelay.wire.StreamIdGrammar;
 import io.chunkrelay.wire.WireFormat;
-import jakarta.servlet.AsyncContext;
-import jakarta.servlet.AsyncEvent;
-import jakarta.servlet.AsyncListener;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -24,7 +21,6 @@ import java.io.InputStream;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -105,94 +101,7 @@ public final class StreamsServlet extends HttpServlet {
     ChunkRequestParser.ParsedAppend parsed = parser.parse(body(request));
     CompletableFuture<Appended> committed =
         log.append(streamId, parsed.chunks(), parsed.batch(), key);
-    AsyncContext async = request.startAsync();
-    async.setTimeout(appendTimeoutMillis);
-    AtomicBoolean answered = new AtomicBoolean();
-    async.addListener(
-        new AsyncListener() {
-          @Override
-          public void onTimeout(AsyncEvent event) throws IOException {
-            if (answered.compareAndSet(false, true)) {
-              response.setHeader("Retry-After", Integer.toString(Problems.RETRY_AFTER_SECONDS));
-              Problems.write(
-                  request,
-                  response,
-                  ProblemType.DATABASE_UNAVAILABLE,
-                  "the database did not answer within "
-                      + appendTimeoutMillis
-                      + " ms; retry with the same Idempotency-Key to learn whether it was stored");
-              async.complete();
-            }
-          }
-
-          @Override
-          public void onComplete(AsyncEvent event) {}
-
-          @Override
-          public void onError(AsyncEvent event) {}
-
-          @Override
-          public void onStartAsync(AsyncEvent event) {}
-        });
-    committed.whenComplete(
-        (appended, failure) -> {
-          try {
-            async.start(() -> answer(async, answered, streamId, appended, failure));
-          } catch (IllegalStateException timedOut) {
-            LOG.debug("append to stream={} answered after its request ended", streamId);
-          }
-        });
-  }
-
-  private void answer(
-      AsyncContext async,
-      AtomicBoolean answered,
-      String streamId,
-      Appended appended,
-      Throwable failure) {
-    if (!answered.compareAndSet(false, true)) {
-      return;
-    }
-    HttpServletRequest request = (HttpServletRequest) async.getRequest();
-    HttpServletResponse response = (HttpServletResponse) async.getResponse();
-    try {
-      if (failure instanceof ChunkLogException refused) {
-        Problems.write(request, response, Problems.typeOf(refused), refused.getMessage());
-      } else if (failure != null) {
-        Problems.unexpected(
-            request,
-            response,
-            failure instanceof RuntimeException e ? e : new IllegalStateException(failure));
-      } else {
-        appended(response, streamId, appended);
-      }
-    } catch (IOException | RuntimeException e) {
-      LOG.debug("could not answer the append to stream={}: {}", streamId, e.toString());
-    } finally {
-      async.complete();
-    }
-  }
-
-  private static void appended(HttpServletResponse response, String streamId, Appended appended)
-      throws IOException {
-    LOG.debug(
-        "append stream={} seqs={}..{} replayed={}",
-        streamId,
-        appended.firstSeq(),
-        appended.lastSeq(),
-        appended.replayed());
-    ObjectNode body = WireFormat.object();
-    body.put("streamId", streamId);
-    if (appended.batch()) {
-      body.put("firstSeq", appended.firstSeq());
-      body.put("lastSeq", appended.lastSeq());
-    } else {
-      body.put("seq", appended.firstSeq());
-    }
-    if (appended.replayed()) {
-      response.setHeader("Idempotent-Replayed", "true");
-    }
-    json(response, HttpServletResponse.SC_CREATED, body);
+    AsyncAppend.answerWhenCommitted(request, streamId, committed, appendTimeoutMillis);
   }
 
   private void complete(HttpServletResponse response, String streamId) throws IOException {
@@ -336,8 +245,7 @@ public final class StreamsServlet extends HttpServlet {
     return pathInfo.substring(prefix.length()).split("/", -1);
   }
 
-  private static void json(HttpServletResponse response, int status, ObjectNode body)
-      throws IOException {
+  static void json(HttpServletResponse response, int status, ObjectNode body) throws IOException {
     response.setStatus(status);
     response.setContentType("application/json");
     response.setCharacterEncoding("UTF-8");

@@ -22,7 +22,15 @@ public class HooksServlet extends HttpServlet {
     String stream = request.getParameter("stream");
     switch (request.getParameter("action")) {
       case "arm" -> PausingHooks.arm(point, stream);
-      case "release" -> PausingHooks.release(point, stream);
+      case "release" -> {
+        try {
+          PausingHooks.release(point, stream);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          response.sendError(500);
+          return;
+        }
+      }
       case "await" -> {
         try {
           if (!PausingHooks.awaitReached(point, stream)) {

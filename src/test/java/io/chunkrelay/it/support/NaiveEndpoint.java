@@ -32,6 +32,11 @@ public class NaiveEndpoint {
   private final JedisPubSub subscription =
       new JedisPubSub() {
         @Override
+        public void onSubscribe(String channel, int subscribedChannels) {
+          PausingHooks.resumed(PausingHooks.NAIVE_READ, streamId);
+        }
+
+        @Override
         public void onMessage(String channel, String message) {
           for (StoredChunk chunk : FanoutMessage.parse(message).chunks()) {
             send(WireFormat.chunkFrame(chunk));
@@ -39,10 +44,12 @@ public class NaiveEndpoint {
         }
       };
   private volatile Session session;
+  private volatile String streamId;
 
   @OnOpen
   public void open(Session session, @PathParam("streamId") String streamId) {
     this.session = session;
+    this.streamId = streamId;
     new Thread(() -> readThenSubscribe(streamId), "naive-" + streamId).start();
   }
 
@@ -66,8 +73,9 @@ public class NaiveEndpoint {
                   chunk.path("final").asBoolean(),
                   Instant.parse(chunk.path("createdAt").asText()))));
     }
-    PausingHooks.pauseAt(PausingHooks.NAIVE_READ, streamId);
     try (Jedis jedis = new Jedis(config.redis().url())) {
+      jedis.ping(); // connected before the pause: after it, only the SUBSCRIBE remains
+      PausingHooks.pauseAt(PausingHooks.NAIVE_READ, streamId, true);
       // Blocks until close() unsubscribes.
       jedis.subscribe(subscription, config.redis().channelPrefix() + "stream:" + streamId);
     }

@@ -19,11 +19,15 @@ public final class PausingHooks implements DeliveryHooks {
 
   private static final Map<String, Pause> ARMED = new ConcurrentHashMap<>();
   private static final Map<String, Pause> REACHED = new ConcurrentHashMap<>();
+  private static final Map<String, Pause> RESUMING = new ConcurrentHashMap<>();
 
-  private record Pause(CountDownLatch reached, CountDownLatch release) {}
+  /** A pause: reached by the paused thread, released by the test, resumed by the paused thread. */
+  private record Pause(CountDownLatch reached, CountDownLatch release, CountDownLatch resumed) {}
 
   static void arm(String point, String streamId) {
-    ARMED.put(point + ":" + streamId, new Pause(new CountDownLatch(1), new CountDownLatch(1)));
+    ARMED.put(
+        point + ":" + streamId,
+        new Pause(new CountDownLatch(1), new CountDownLatch(1), new CountDownLatch(1)));
   }
 
   static boolean awaitReached(String point, String streamId) throws InterruptedException {
@@ -31,15 +35,31 @@ public final class PausingHooks implements DeliveryHooks {
     return pause != null && pause.reached().await(MAX_PAUSE_SECONDS, TimeUnit.SECONDS);
   }
 
-  static void release(String point, String streamId) {
+  /**
+   * Lets the paused thread go on, and returns once it has done what follows the pause (for the
+   * naive endpoint: its SUBSCRIBE is confirmed), so what the test does next comes after that.
+   */
+  static void release(String point, String streamId) throws InterruptedException {
     Pause pause = REACHED.remove(point + ":" + streamId);
     if (pause != null) {
       pause.release().countDown();
+      pause.resumed().await(MAX_PAUSE_SECONDS, TimeUnit.SECONDS);
     }
   }
 
-  /** Pauses the calling thread if a pause is armed here; each armed pause fires once. */
-  static void pauseAt(String point, String streamId) {
+  /** The thread paused at {@code point} has done what follows the pause. */
+  static void resumed(String point, String streamId) {
+    Pause pause = RESUMING.remove(point + ":" + streamId);
+    if (pause != null) {
+      pause.resumed().countDown();
+    }
+  }
+
+  /**
+   * Pauses the calling thread if a pause is armed here; each armed pause fires once. With {@code
+   * resumesItself}, the caller reports {@link #resumed} itself once it has done what follows.
+   */
+  static void pauseAt(String point, String streamId, boolean resumesItself) {
     String key = point + ":" + streamId;
     Pause pause = ARMED.remove(key);
     if (pause == null) {
@@ -52,15 +72,20 @@ public final class PausingHooks implements DeliveryHooks {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    if (resumesItself) {
+      RESUMING.put(key, pause);
+    } else {
+      pause.resumed().countDown();
+    }
   }
 
   @Override
   public void subscribedBeforeBackfill(String streamId) {
-    pauseAt(SUBSCRIBED, streamId);
+    pauseAt(SUBSCRIBED, streamId, false);
   }
 
   @Override
   public void backfilledBeforeMerge(String streamId) {
-    pauseAt(BACKFILLED, streamId);
+    pauseAt(BACKFILLED, streamId, false);
   }
 }

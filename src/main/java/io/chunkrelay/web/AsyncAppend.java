@@ -1,0 +1,129 @@
+package io.chunkrelay.web;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chunkrelay.store.Appended;
+import io.chunkrelay.store.ChunkLogException;
+import io.chunkrelay.wire.ProblemType;
+import io.chunkrelay.wire.WireFormat;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps promise 1 at the HTTP door without holding a container thread while a group commits: the
+ * request goes async, and is answered once, on a container thread, when its chunks committed (201),
+ * were refused (their problem), or when the deadline passed with no answer from the database (503
+ * with {@code Retry-After}; the producer's Idempotency-Key then tells it whether the chunks were
+ * stored).
+ */
+final class AsyncAppend implements AsyncListener {
+  private static final Logger LOG = LoggerFactory.getLogger(AsyncAppend.class);
+
+  private final AsyncContext async;
+  private final String streamId;
+  private final long timeoutMillis;
+  private final AtomicBoolean answered = new AtomicBoolean();
+
+  private AsyncAppend(AsyncContext async, String streamId, long timeoutMillis) {
+    this.async = async;
+    this.streamId = streamId;
+    this.timeoutMillis = timeoutMillis;
+  }
+
+  /** Puts the request in async mode and answers it when {@code committed} completes. */
+  static void answerWhenCommitted(
+      HttpServletRequest request,
+      String streamId,
+      CompletableFuture<Appended> committed,
+      long timeoutMillis) {
+    AsyncContext async = request.startAsync();
+    async.setTimeout(timeoutMillis);
+    AsyncAppend answer = new AsyncAppend(async, streamId, timeoutMillis);
+    async.addListener(answer);
+    committed.whenComplete(
+        (appended, failure) -> {
+          try {
+            async.start(() -> answer.answer(appended, failure));
+          } catch (IllegalStateException timedOut) {
+            LOG.debug("append to stream={} answered after its request ended", streamId);
+          }
+        });
+  }
+
+  @Override
+  public void onTimeout(AsyncEvent event) throws IOException {
+    if (answered.compareAndSet(false, true)) {
+      HttpServletResponse response = (HttpServletResponse) async.getResponse();
+      response.setHeader("Retry-After", Integer.toString(Problems.RETRY_AFTER_SECONDS));
+      Problems.write(
+          (HttpServletRequest) async.getRequest(),
+          response,
+          ProblemType.DATABASE_UNAVAILABLE,
+          "the database did not answer within "
+              + timeoutMillis
+              + " ms; retry with the same Idempotency-Key to learn whether it was stored");
+      async.complete();
+    }
+  }
+
+  @Override
+  public void onComplete(AsyncEvent event) {}
+
+  @Override
+  public void onError(AsyncEvent event) {}
+
+  @Override
+  public void onStartAsync(AsyncEvent event) {}
+
+  private void answer(Appended appended, Throwable failure) {
+    if (!answered.compareAndSet(false, true)) {
+      return;
+    }
+    HttpServletRequest request = (HttpServletRequest) async.getRequest();
+    HttpServletResponse response = (HttpServletResponse) async.getResponse();
+    try {
+      if (failure instanceof ChunkLogException refused) {
+        Problems.write(request, response, Problems.typeOf(refused), refused.getMessage());
+      } else if (failure != null) {
+        Problems.unexpected(
+            request,
+            response,
+            failure instanceof RuntimeException e ? e : new IllegalStateException(failure));
+      } else {
+        created(response, appended);
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("could not answer the append to stream={}: {}", streamId, e.toString());
+    } finally {
+      async.complete();
+    }
+  }
+
+  private void created(HttpServletResponse response, Appended appended) throws IOException {
+    LOG.debug(
+        "append stream={} seqs={}..{} replayed={}",
+        streamId,
+        appended.firstSeq(),
+        appended.lastSeq(),
+        appended.replayed());
+    ObjectNode body = WireFormat.object();
+    body.put("streamId", streamId);
+    if (appended.batch()) {
+      body.put("firstSeq", appended.firstSeq());
+      body.put("lastSeq", appended.lastSeq());
+    } else {
+      body.put("seq", appended.firstSeq());
+    }
+    if (appended.replayed()) {
+      response.setHeader("Idempotent-Replayed", "true");
+    }
+    StreamsServlet.json(response, HttpServletResponse.SC_CREATED, body);
+  }
+}
