@@ -25,6 +25,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
@@ -148,11 +149,7 @@ public final class Node implements AutoCloseable {
             0,
             TimeUnit.MILLISECONDS,
             new ArrayBlockingQueue<>(PUBLISH_QUEUE_GROUPS),
-            runnable -> {
-              Thread thread = new Thread(runnable, "chunk-relay-publisher");
-              thread.setDaemon(true);
-              return thread;
-            },
+            daemon("chunk-relay-publisher"),
             new ThreadPoolExecutor.AbortPolicy());
     remember(
         () -> {
@@ -246,16 +243,18 @@ public final class Node implements AutoCloseable {
 
   /** Daemon threads for scheduled work, stopped with the node. */
   private ScheduledExecutorService threads(String threadName, int count) {
-    ScheduledExecutorService timer =
-        Executors.newScheduledThreadPool(
-            count,
-            runnable -> {
-              Thread thread = new Thread(runnable, threadName);
-              thread.setDaemon(true);
-              return thread;
-            });
+    ScheduledExecutorService timer = Executors.newScheduledThreadPool(count, daemon(threadName));
     remember(timer::shutdownNow);
     return timer;
+  }
+
+  /** Daemon threads of one name: they never keep a stopping JVM alive. */
+  private static ThreadFactory daemon(String threadName) {
+    return runnable -> {
+      Thread thread = new Thread(runnable, threadName);
+      thread.setDaemon(true);
+      return thread;
+    };
   }
 
   private <T extends AutoCloseable> T remember(T part) {

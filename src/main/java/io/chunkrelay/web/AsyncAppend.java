@@ -3,7 +3,6 @@ package io.chunkrelay.web;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chunkrelay.store.Appended;
 import io.chunkrelay.store.ChunkLogException;
-import io.chunkrelay.wire.ProblemType;
 import io.chunkrelay.wire.WireFormat;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
@@ -60,12 +59,9 @@ final class AsyncAppend implements AsyncListener {
   @Override
   public void onTimeout(AsyncEvent event) throws IOException {
     if (answered.compareAndSet(false, true)) {
-      HttpServletResponse response = (HttpServletResponse) async.getResponse();
-      response.setHeader("Retry-After", Integer.toString(Problems.RETRY_AFTER_SECONDS));
-      Problems.write(
+      Problems.unavailable(
           (HttpServletRequest) async.getRequest(),
-          response,
-          ProblemType.DATABASE_UNAVAILABLE,
+          (HttpServletResponse) async.getResponse(),
           "the database did not answer within "
               + timeoutMillis
               + " ms; retry with the same Idempotency-Key to learn whether it was stored");

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Problems {
   private static final Logger LOG = LoggerFactory.getLogger(Problems.class);
-  static final int RETRY_AFTER_SECONDS = 2;
+  private static final int RETRY_AFTER_SECONDS = 2;
 
   private Problems() {}
 
@@ -48,11 +48,9 @@ public final class Problems {
           request.getRequestURI(),
           errorId,
           failure.toString());
-      response.setHeader("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
-      write(
+      unavailable(
           request,
           response,
-          ProblemType.DATABASE_UNAVAILABLE,
           "the database cannot be reached; nothing was changed, retry later (error "
               + errorId
               + ")");
@@ -69,6 +67,13 @@ public final class Problems {
           ProblemType.INTERNAL_ERROR,
           "the request failed and was rolled back (error " + errorId + ")");
     }
+  }
+
+  /** {@code 503 database-unavailable} with {@code Retry-After}: the client may try again soon. */
+  static void unavailable(HttpServletRequest request, HttpServletResponse response, String detail)
+      throws IOException {
+    response.setHeader("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
+    write(request, response, ProblemType.DATABASE_UNAVAILABLE, detail);
   }
 
   /** Writes one problem unless the response is already committed. */

@@ -11,7 +11,6 @@ import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -41,11 +40,7 @@ class StormIT {
 
   @BeforeAll
   static void startTwoNodes() throws Exception {
-    nodes.add(TomcatNode.start("storm-a", Map.of()));
-    nodes.add(TomcatNode.start("storm-b", Map.of()));
-    for (TomcatNode node : nodes) {
-      node.awaitHealthy(Duration.ofSeconds(120));
-    }
+    nodes.addAll(TomcatNode.startHealthy("storm-a", "storm-b"));
   }
 
   @AfterAll

@@ -7,7 +7,6 @@ import io.chunkrelay.it.support.ChunkTable;
 import io.chunkrelay.it.support.Http;
 import io.chunkrelay.it.support.TomcatNode;
 import io.chunkrelay.testing.Json;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -38,11 +37,7 @@ class TwoNodeAppendIT {
 
   @BeforeAll
   static void startTwoNodes() throws Exception {
-    nodes.add(TomcatNode.start("append-a", Map.of()));
-    nodes.add(TomcatNode.start("append-b", Map.of()));
-    for (TomcatNode node : nodes) {
-      node.awaitHealthy(Duration.ofSeconds(120));
-    }
+    nodes.addAll(TomcatNode.startHealthy("append-a", "append-b"));
   }
 
   @AfterAll

@@ -32,6 +32,19 @@ public final class TomcatNode implements AutoCloseable {
     this.base = base;
   }
 
+  /** Starts a node of each name with default settings, then waits until all are healthy. */
+  public static List<TomcatNode> startHealthy(String... names)
+      throws IOException, InterruptedException {
+    List<TomcatNode> nodes = new java.util.ArrayList<>();
+    for (String name : names) {
+      nodes.add(start(name, Map.of()));
+    }
+    for (TomcatNode node : nodes) {
+      node.awaitHealthy(java.time.Duration.ofSeconds(120));
+    }
+    return nodes;
+  }
+
   /** Starts a node (without waiting for it); {@code env} adds or overrides settings. */
   public static TomcatNode start(String name, Map<String, String> env) throws IOException {
     return start(name, env, LocalServices.freePort());
