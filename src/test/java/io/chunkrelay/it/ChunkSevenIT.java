@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chunkrelay.it.support.Deployments;
 import io.chunkrelay.it.support.Http;
 import io.chunkrelay.it.support.WsClient;
+import io.chunkrelay.testing.Await;
 import io.chunkrelay.testing.Json;
 import java.net.URI;
 import java.net.URL;
@@ -71,7 +72,11 @@ class ChunkSevenIT {
     String suffix = endpoint.startsWith("ws/") ? "?after=0" : "";
     try (WsClient client = WsClient.connect(uri(endpoint + stream + suffix))) {
       assertEquals(204, http.get(hook + "&action=await").status(), "pause not reached");
+      long published = http.metric("chunk_relay_publishes_total");
       assertEquals(7, http.postJson(chunks, Http.chunk("m", "chunk 7")).json().get("seq").asLong());
+      // The node publishes after it answered: let chunk 7's publish happen during the pause.
+      Await.until(
+          () -> http.metric("chunk_relay_publishes_total") > published, Duration.ofSeconds(10));
       assertEquals(204, http.postJson(hook + "&action=release", "").status());
       for (int i = 8; i <= 10; i++) {
         http.postJson(chunks, Http.chunk("m", "chunk " + i));
