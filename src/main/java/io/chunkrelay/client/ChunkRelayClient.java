@@ -28,6 +28,9 @@ import java.util.regex.Pattern;
  * tries reach it and answers a retry with the original seqs. Any other refusal is thrown at once as
  * a {@link ChunkRelayException} carrying the problem's code.
  *
+ * <p>A reply generated token by token is best streamed with a {@link #replyWriter}: one request,
+ * each token committed and delivered as it is written, resent without duplicates after a cut.
+ *
  * <p>Consumer side: {@link #subscribe} opens a {@link Subscription} that delivers every chunk after
  * a seq exactly once and in order, reconnecting by itself.
  *
@@ -49,6 +52,7 @@ public final class ChunkRelayClient implements AutoCloseable {
   private final HttpClient http;
   private final Duration requestTimeout;
   private final RetryingRequests requests;
+  private final int maxAttempts;
   private final Backoff backoff;
   private final Duration pingInterval;
   private final ScheduledExecutorService timer;
@@ -61,6 +65,7 @@ public final class ChunkRelayClient implements AutoCloseable {
     this.backoff = new Backoff(builder.initialBackoff, builder.maxBackoff);
     this.pingInterval = builder.pingInterval;
     this.http = HttpClient.newBuilder().connectTimeout(builder.connectTimeout).build();
+    this.maxAttempts = builder.maxAttempts;
     this.requests = new RetryingRequests(http, builder.maxAttempts, backoff);
     this.timer =
         Executors.newSingleThreadScheduledExecutor(
@@ -116,6 +121,33 @@ public final class ChunkRelayClient implements AutoCloseable {
         answer.path("firstSeq").asLong(),
         answer.path("lastSeq").asLong(),
         answer.path("replayed").asBoolean());
+  }
+
+  /**
+   * A writer that streams one reply (message {@code messageId}) to the stream as it is generated,
+   * in one request, as a new idempotent producer (a fresh Producer-Id, epoch 0).
+   */
+  public ReplyWriter replyWriter(String streamId, String messageId) {
+    return replyWriter(streamId, messageId, newKey(), 0);
+  }
+
+  /**
+   * A writer as {@link #replyWriter(String, String)}, for the producer {@code producerId} in its
+   * session {@code epoch}: a producer that restarts raises its epoch, which fences off any request
+   * its earlier session still has open.
+   */
+  public ReplyWriter replyWriter(String streamId, String messageId, String producerId, long epoch) {
+    checkStreamId(streamId);
+    return new ReplyWriter(
+        http,
+        base.resolve("api/streams/" + streamId + "/chunks"),
+        streamId,
+        messageId,
+        producerId,
+        epoch,
+        backoff,
+        maxAttempts,
+        requestTimeout);
   }
 
   /** Completes the stream (a repeat is harmless) and returns its last seq. */

@@ -65,7 +65,12 @@ final class AppendQueue {
    * was refused.
    */
   CompletableFuture<Appended> submit(
-      String streamId, List<NewChunk> chunks, boolean batch, String key, byte[] fingerprint) {
+      String streamId,
+      List<NewChunk> chunks,
+      boolean batch,
+      String key,
+      ProducerClaim producer,
+      byte[] fingerprint) {
     CompletableFuture<Appended> outcome = new CompletableFuture<>();
     lock.lock();
     try {
@@ -77,7 +82,15 @@ final class AppendQueue {
       pending.put(
           arrival,
           new PendingAppend(
-              streamId, chunks, batch, key, fingerprint, outcome, arrival, System.nanoTime()));
+              streamId,
+              chunks,
+              batch,
+              key,
+              producer,
+              fingerprint,
+              outcome,
+              arrival,
+              System.nanoTime()));
       arrived.signal();
     } finally {
       lock.unlock();

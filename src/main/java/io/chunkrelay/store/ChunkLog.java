@@ -83,7 +83,24 @@ public final class ChunkLog implements ChunkReader, AutoCloseable {
         List.copyOf(chunks),
         batch,
         idempotencyKey.orElse(null),
-        fingerprint(chunks, batch));
+        null,
+        idempotencyKey.isPresent() ? fingerprint(chunks, batch) : null);
+  }
+
+  /**
+   * Appends {@code chunks} (at least one) as an idempotent producer's chunks {@code
+   * producer.seq()}, {@code producer.seq() + 1}, ...: those the stream stored before from this
+   * producer and epoch are skipped ({@link Appended#duplicates()}), the rest appended. The future
+   * fails with {@link ChunkLogException.StaleProducerEpoch} or {@link
+   * ChunkLogException.ProducerSeqGap} (nothing appended), and otherwise as {@link #append(String,
+   * List, boolean, Optional)}'s.
+   */
+  public CompletableFuture<Appended> append(
+      String streamId, List<NewChunk> chunks, boolean batch, ProducerClaim producer) {
+    if (chunks.isEmpty()) {
+      throw new IllegalArgumentException("an append needs at least one chunk");
+    }
+    return committer.submit(streamId, List.copyOf(chunks), batch, null, producer, null);
   }
 
   /** Commits what is pending, then refuses further appends. */

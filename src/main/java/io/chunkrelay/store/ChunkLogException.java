@@ -9,7 +9,9 @@ package io.chunkrelay.store;
 public abstract sealed class ChunkLogException extends RuntimeException
     permits ChunkLogException.StreamNotFound,
         ChunkLogException.StreamCompleted,
-        ChunkLogException.IdempotencyKeyReused {
+        ChunkLogException.IdempotencyKeyReused,
+        ChunkLogException.StaleProducerEpoch,
+        ChunkLogException.ProducerSeqGap {
   private static final long serialVersionUID = 1L;
 
   private final String streamId;
@@ -55,6 +57,63 @@ public abstract sealed class ChunkLogException extends RuntimeException
               + "' was already used on stream '"
               + streamId
               + "' for a different request");
+    }
+  }
+
+  /** An idempotent producer sent with an epoch older than the stream's record of it. */
+  public static final class StaleProducerEpoch extends ChunkLogException {
+    private static final long serialVersionUID = 1L;
+    private final long currentEpoch;
+
+    StaleProducerEpoch(String streamId, String producerId, long epoch, long currentEpoch) {
+      super(
+          streamId,
+          "producer '"
+              + producerId
+              + "' sent epoch "
+              + epoch
+              + " but stream '"
+              + streamId
+              + "' is at its epoch "
+              + currentEpoch
+              + "; a newer session of this producer took over");
+      this.currentEpoch = currentEpoch;
+    }
+
+    public long currentEpoch() {
+      return currentEpoch;
+    }
+  }
+
+  /** An idempotent producer's append starts past the next number: chunks in between are missing. */
+  public static final class ProducerSeqGap extends ChunkLogException {
+    private static final long serialVersionUID = 1L;
+    private final long expectedSeq;
+    private final long receivedSeq;
+
+    ProducerSeqGap(String streamId, String producerId, long expectedSeq, long receivedSeq) {
+      super(
+          streamId,
+          "producer '"
+              + producerId
+              + "' sent Producer-Seq "
+              + receivedSeq
+              + " to stream '"
+              + streamId
+              + "', expected "
+              + expectedSeq
+              + "; resend from "
+              + expectedSeq);
+      this.expectedSeq = expectedSeq;
+      this.receivedSeq = receivedSeq;
+    }
+
+    public long expectedSeq() {
+      return expectedSeq;
+    }
+
+    public long receivedSeq() {
+      return receivedSeq;
     }
   }
 }

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps the node from serving against a schema it does not know: the node's PostgreSQL, a
  * connection pool (the node's own HikariCP pool, or the container's JNDI DataSource), the schema
- * migrated by Flyway from {@code db/migration}, and the Hibernate mapping of the three tables
+ * migrated by Flyway from {@code db/migration}, and the Hibernate mapping of the four tables
  * validated against that schema (Hibernate never generates DDL).
  *
  * <p>Opened once when the node starts and closed when it stops. Only the store's own classes get
@@ -116,8 +116,9 @@ public final class Database implements AutoCloseable {
   }
 
   /**
-   * Builds Hibernate's mapping of {@code streams}, {@code chunks} and {@code idempotency_keys} with
-   * {@code hbm2ddl=validate}: a column missing or of another type stops the start here.
+   * Builds Hibernate's mapping of {@code streams}, {@code chunks}, {@code idempotency_keys} and
+   * {@code producers} with {@code hbm2ddl=validate}: a column missing or of another type stops the
+   * start here.
    */
   private static void validateMapping(DataSource dataSource) {
     Map<String, Object> settings = new HashMap<>();
@@ -132,10 +133,12 @@ public final class Database implements AutoCloseable {
               .addAnnotatedClass(StreamRow.class)
               .addAnnotatedClass(ChunkRow.class)
               .addAnnotatedClass(IdempotencyRow.class)
+              .addAnnotatedClass(ProducerRow.class)
               .buildMetadata()
               .buildSessionFactory();
       validated.close();
-      LOG.debug("the mapping of streams, chunks and idempotency_keys matches the schema");
+      LOG.debug(
+          "the mapping of streams, chunks, idempotency_keys and producers matches the schema");
     } finally {
       StandardServiceRegistryBuilder.destroy(registry);
     }

@@ -143,8 +143,13 @@ final class GroupCommitter implements AutoCloseable {
    * committed, or with the reason it was refused.
    */
   CompletableFuture<Appended> submit(
-      String streamId, List<NewChunk> chunks, boolean batch, String key, byte[] fingerprint) {
-    return queue.submit(streamId, chunks, batch, key, fingerprint);
+      String streamId,
+      List<NewChunk> chunks,
+      boolean batch,
+      String key,
+      ProducerClaim producer,
+      byte[] fingerprint) {
+    return queue.submit(streamId, chunks, batch, key, producer, fingerprint);
   }
 
   private void run() {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Keeps promises 1 and 2 for a whole group of appends with set-based statements: the keys already
@@ -21,9 +22,11 @@ import java.util.TreeMap;
  * statement locks every stream's row in stream-id order, moves each head by the group's chunk count
  * for that stream ({@code UPDATE ... FROM unnest(...) RETURNING}) and inserts the chunks at the
  * seqs that follow ({@code INSERT ... SELECT FROM unnest(...)} joined to the update's result); the
- * keys go in with one more insert. Seqs are handed out per stream in the group's arrival order, so
- * appends to one stream keep their order. A group of known streams without keys is that one
- * statement, run on its own (atomic without a transaction around it): one round trip.
+ * keys go in with one more insert. Idempotent producers' appends are decided first, under their
+ * streams' row locks ({@link ProducerFence}): only their new chunks go into that statement, and
+ * their state is stored after it. Seqs are handed out per stream in the group's arrival order, so
+ * appends to one stream keep their order. A group of known streams without keys or producers is
+ * that one statement and the caller's COMMIT.
  *
  * <p>A row another transaction holds (a DBA's, another node's group) is skipped, not waited for
  * ({@code SKIP LOCKED}): one held row never stalls the streams grouped with it, and a group never
@@ -95,16 +98,31 @@ final class GroupTransaction {
       return outcomes;
     }
     Timestamp at = Timestamp.from(now);
+    createUnknownStreams(
+        connection,
+        new TreeSet<>(writers.stream().map(PendingAppend::streamId).toList()),
+        knownStreams,
+        at);
+    Map<PendingAppend, List<NewChunk>> toWrite = new IdentityHashMap<>();
+    ProducerFence.Decisions producers =
+        ProducerFence.decide(connection, writers, outcomes, toWrite);
+    writers.removeIf(outcomes::containsKey);
     Map<String, Long> counts = new TreeMap<>();
     for (PendingAppend member : writers) {
-      counts.merge(member.streamId(), (long) member.chunks().size(), Long::sum);
+      toWrite.putIfAbsent(member, member.chunks());
+      if (!producers.held().contains(member.streamId())) {
+        counts.merge(member.streamId(), (long) toWrite.get(member).size(), Long::sum);
+      }
     }
-    createUnknownStreams(connection, counts.keySet(), knownStreams, at);
-    Map<String, Long> before = moveAndInsert(connection, writers, counts, at);
+    Map<String, Long> before =
+        counts.isEmpty() ? Map.of() : moveAndInsert(connection, writers, toWrite, counts, at);
 
     Map<String, Long> completed = new HashMap<>();
-    if (before.size() < counts.size()) {
-      notMoved(connection, counts.keySet(), before, completed, knownStreams);
+    Set<String> unmoved = new TreeSet<>(counts.keySet());
+    unmoved.addAll(producers.held());
+    unmoved.removeAll(before.keySet());
+    if (!unmoved.isEmpty()) {
+      notMoved(connection, unmoved, completed, knownStreams);
     }
     Map<String, Long> nextSeq = new HashMap<>();
     List<PendingAppend> stored = new ArrayList<>();
@@ -122,21 +140,37 @@ final class GroupTransaction {
         continue;
       }
       long first = nextSeq.computeIfAbsent(streamId, s -> before.get(s) + 1);
-      List<StoredChunk> chunks = new ArrayList<>(member.chunks().size());
+      List<NewChunk> fresh = toWrite.get(member);
+      List<StoredChunk> chunks = new ArrayList<>(fresh.size());
       long seq = first;
-      for (NewChunk chunk : member.chunks()) {
+      for (NewChunk chunk : fresh) {
         chunks.add(
             new StoredChunk(seq++, chunk.messageId(), chunk.content(), chunk.isFinal(), now));
       }
       nextSeq.put(streamId, seq);
       stored.add(member);
+      producers.stored(member, seq - 1);
       outcomes.put(
-          member,
-          new Outcome(
-              new Appended(streamId, first, seq - 1, member.batch(), false), chunks, null, false));
+          member, new Outcome(appended(member, first, seq - 1, producers), chunks, null, false));
     }
+    ProducerFence.save(connection, producers, at);
     insertKeys(connection, stored.stream().filter(m -> m.key() != null).toList(), outcomes, at);
     return outcomes;
+  }
+
+  private static Appended appended(
+      PendingAppend member, long first, long last, ProducerFence.Decisions producers) {
+    if (member.producer() == null) {
+      return Appended.of(member.streamId(), first, last, member.batch(), false);
+    }
+    return new Appended(
+        member.streamId(),
+        first,
+        last,
+        member.batch(),
+        false,
+        producers.skipped(member),
+        member.producer().seq() + member.chunks().size() - 1);
   }
 
   /** Answers members whose key is already stored: the original seqs, or a reused-key refusal. */
@@ -169,7 +203,7 @@ final class GroupTransaction {
                   member,
                   Arrays.equals(rows.getBytes(3), member.fingerprint())
                       ? new Outcome(
-                          new Appended(
+                          Appended.of(
                               streamId, rows.getLong(4), rows.getLong(5), rows.getBoolean(6), true),
                           List.of(),
                           null,
@@ -209,9 +243,13 @@ final class GroupTransaction {
    * group (1, 2, ... in arrival order) added to that head is its seq.
    */
   private static Map<String, Long> moveAndInsert(
-      Connection connection, List<PendingAppend> writers, Map<String, Long> counts, Timestamp at)
+      Connection connection,
+      List<PendingAppend> writers,
+      Map<PendingAppend, List<NewChunk>> toWrite,
+      Map<String, Long> counts,
+      Timestamp at)
       throws SQLException {
-    int total = writers.stream().mapToInt(m -> m.chunks().size()).sum();
+    int total = counts.values().stream().mapToInt(Long::intValue).sum();
     String[] streams = new String[total];
     Long[] offsets = new Long[total];
     String[] messages = new String[total];
@@ -220,7 +258,10 @@ final class GroupTransaction {
     Map<String, Long> offset = new HashMap<>();
     int i = 0;
     for (PendingAppend member : writers) {
-      for (NewChunk chunk : member.chunks()) {
+      if (!counts.containsKey(member.streamId())) {
+        continue;
+      }
+      for (NewChunk chunk : toWrite.get(member)) {
         streams[i] = member.streamId();
         offsets[i] = offset.merge(member.streamId(), 1L, Long::sum);
         messages[i] = chunk.messageId();
@@ -257,12 +298,11 @@ final class GroupTransaction {
    */
   private static void notMoved(
       Connection connection,
-      Set<String> streams,
-      Map<String, Long> before,
+      Set<String> unmoved,
       Map<String, Long> completed,
       Set<String> knownStreams)
       throws SQLException {
-    String[] ids = streams.stream().filter(id -> !before.containsKey(id)).toArray(String[]::new);
+    String[] ids = unmoved.toArray(String[]::new);
     Set<String> found = new java.util.HashSet<>();
     try (PreparedStatement select =
         connection.prepareStatement(

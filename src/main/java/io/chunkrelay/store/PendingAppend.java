@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
  * refused or failed).
  *
  * @param key the Idempotency-Key, or null
+ * @param producer the idempotent producer's claim, or null
  * @param fingerprint SHA-256 of the request, compared with a stored key's
  * @param arrival its place in the node's order of arrival (appends to a stream are written in it)
  * @param submittedNanos when it was queued ({@link System#nanoTime()})
@@ -18,6 +19,7 @@ record PendingAppend(
     List<NewChunk> chunks,
     boolean batch,
     String key,
+    ProducerClaim producer,
     byte[] fingerprint,
     CompletableFuture<Appended> outcome,
     long arrival,

@@ -72,8 +72,21 @@ final class AsyncAppend implements AsyncListener {
   @Override
   public void onComplete(AsyncEvent event) {}
 
+  /**
+   * The connection broke: the request goes back to the container now, and the commit's answer will
+   * not touch it (Tomcat recycles a request for others once its error handling is over).
+   */
   @Override
-  public void onError(AsyncEvent event) {}
+  public void onError(AsyncEvent event) {
+    if (answered.compareAndSet(false, true)) {
+      LOG.debug("append to stream={} lost its client: {}", streamId, event.getThrowable());
+      try {
+        async.complete();
+      } catch (IllegalStateException alreadyOver) {
+        LOG.debug("append to stream={} was already over", streamId);
+      }
+    }
+  }
 
   @Override
   public void onStartAsync(AsyncEvent event) {}
@@ -86,7 +99,7 @@ final class AsyncAppend implements AsyncListener {
     HttpServletResponse response = (HttpServletResponse) async.getResponse();
     try {
       if (failure instanceof ChunkLogException refused) {
-        Problems.write(request, response, Problems.typeOf(refused), refused.getMessage());
+        Problems.refused(request, response, refused);
       } else if (failure != null) {
         Problems.unexpected(
             request,
@@ -104,18 +117,34 @@ final class AsyncAppend implements AsyncListener {
 
   private void created(HttpServletResponse response, Appended appended) throws IOException {
     LOG.debug(
-        "append stream={} seqs={}..{} replayed={}",
+        "append stream={} seqs={}..{} replayed={} duplicates={}",
         streamId,
         appended.firstSeq(),
         appended.lastSeq(),
-        appended.replayed());
+        appended.replayed(),
+        appended.duplicates());
     ObjectNode body = WireFormat.object();
     body.put("streamId", streamId);
+    if (appended.producerSeq() >= 0) {
+      ProducerHeaders.echo((HttpServletRequest) async.getRequest(), response, appended);
+    }
+    if (appended.count() == 0 && !appended.replayed()) {
+      // An idempotent producer's resend of chunks stored before: nothing new, nothing created.
+      body.put("duplicates", appended.duplicates());
+      if (appended.lastSeq() > 0) {
+        body.put(appended.batch() ? "lastSeq" : "seq", appended.lastSeq());
+      }
+      StreamsServlet.json(response, HttpServletResponse.SC_OK, body);
+      return;
+    }
     if (appended.batch()) {
       body.put("firstSeq", appended.firstSeq());
       body.put("lastSeq", appended.lastSeq());
     } else {
       body.put("seq", appended.firstSeq());
+    }
+    if (appended.duplicates() > 0) {
+      body.put("duplicates", appended.duplicates());
     }
     if (appended.replayed()) {
       response.setHeader("Idempotent-Replayed", "true");

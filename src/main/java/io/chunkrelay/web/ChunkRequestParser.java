@@ -18,9 +18,9 @@ import java.util.Set;
  * Keeps promise 8 for append bodies.
  *
  * <p>Turns an append request body into chunks, or refuses it with the first thing wrong. A body is
- * one chunk object or a non-empty array of them; a chunk has a string {@code messageId}, a string
- * {@code content} and optionally a boolean {@code final}, and nothing else. Types are never
- * coerced.
+ * one chunk object or a non-empty array of them (or, streamed, one chunk object per line); a chunk
+ * has a string {@code messageId}, a string {@code content} and optionally a boolean {@code final},
+ * and nothing else. Types are never coerced.
  */
 final class ChunkRequestParser {
   private static final Set<String> FIELDS = Set.of("messageId", "content", "final");
@@ -68,6 +68,27 @@ final class ChunkRequestParser {
       chunks.add(chunk(root.get(i), "[" + i + "]"));
     }
     return new ParsedAppend(List.copyOf(chunks), true);
+  }
+
+  /**
+   * One line of a streamed ({@code application/x-ndjson}) body: a chunk object. {@code number}
+   * counts lines from 1 and names the line in any refusal.
+   */
+  NewChunk line(byte[] buffer, int offset, int length, long number) {
+    String path = "line " + number;
+    JsonNode root;
+    try {
+      root = READER.readTree(buffer, offset, length);
+    } catch (JsonProcessingException e) {
+      throw new ApiException(
+          ProblemType.MALFORMED_JSON, path + " is not valid JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new ApiException(ProblemType.MALFORMED_JSON, path + " could not be read as JSON");
+    }
+    if (root == null || root.isMissingNode()) {
+      throw new ApiException(ProblemType.MALFORMED_JSON, path + " is empty");
+    }
+    return chunk(root, path);
   }
 
   private NewChunk chunk(JsonNode node, String path) {
@@ -143,6 +164,9 @@ final class ChunkRequestParser {
   }
 
   private static String where(String path) {
+    if (path.startsWith("line ")) {
+      return "the chunk on " + path + " ";
+    }
     return path.isEmpty() ? "the chunk " : "chunk " + path + " ";
   }
 

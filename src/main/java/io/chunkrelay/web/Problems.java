@@ -26,14 +26,68 @@ public final class Problems {
 
   private Problems() {}
 
-  static ProblemType typeOf(ChunkLogException e) {
+  private static ProblemType typeOf(ChunkLogException e) {
     if (e instanceof ChunkLogException.StreamNotFound) {
       return ProblemType.STREAM_NOT_FOUND;
     }
     if (e instanceof ChunkLogException.StreamCompleted) {
       return ProblemType.STREAM_COMPLETED;
     }
+    if (e instanceof ChunkLogException.StaleProducerEpoch) {
+      return ProblemType.STALE_PRODUCER_EPOCH;
+    }
+    if (e instanceof ChunkLogException.ProducerSeqGap) {
+      return ProblemType.PRODUCER_SEQ_GAP;
+    }
     return ProblemType.IDEMPOTENCY_KEY_REUSED;
+  }
+
+  /**
+   * Answers a refusal of the chunk log. A producer's refusal also says where it stands, as headers
+   * (the Durable Streams names) and as members of the problem: the current epoch of a stale one,
+   * the seq expected after a gap.
+   */
+  static void refused(
+      HttpServletRequest request, HttpServletResponse response, ChunkLogException refused)
+      throws IOException {
+    refused(request, response, refused, WireFormat.object());
+  }
+
+  /**
+   * Answers the failure that ended a streamed body; {@code stored} (what of the body was stored)
+   * goes into the problem as members.
+   */
+  static void ingestFailed(
+      HttpServletRequest request,
+      HttpServletResponse response,
+      RuntimeException failure,
+      ObjectNode stored)
+      throws IOException {
+    if (failure instanceof ApiException refused) {
+      write(request, response, refused.type(), refused.getMessage(), stored);
+    } else if (failure instanceof ChunkLogException refused) {
+      refused(request, response, refused, stored);
+    } else {
+      unexpected(request, response, failure);
+    }
+  }
+
+  private static void refused(
+      HttpServletRequest request,
+      HttpServletResponse response,
+      ChunkLogException refused,
+      ObjectNode members)
+      throws IOException {
+    if (refused instanceof ChunkLogException.StaleProducerEpoch stale) {
+      response.setHeader("Producer-Epoch", Long.toString(stale.currentEpoch()));
+      members.put("currentEpoch", stale.currentEpoch());
+    } else if (refused instanceof ChunkLogException.ProducerSeqGap gap) {
+      response.setHeader("Producer-Expected-Seq", Long.toString(gap.expectedSeq()));
+      response.setHeader("Producer-Received-Seq", Long.toString(gap.receivedSeq()));
+      members.put("expectedSeq", gap.expectedSeq());
+      members.put("receivedSeq", gap.receivedSeq());
+    }
+    write(request, response, typeOf(refused), refused.getMessage(), members);
   }
 
   /** Answers a failure nobody anticipated, logging it with an id the client also gets. */
@@ -80,6 +134,17 @@ public final class Problems {
   public static void write(
       HttpServletRequest request, HttpServletResponse response, ProblemType type, String detail)
       throws IOException {
+    write(request, response, type, detail, WireFormat.object());
+  }
+
+  /** Writes one problem with extension {@code members} unless the response is committed. */
+  static void write(
+      HttpServletRequest request,
+      HttpServletResponse response,
+      ProblemType type,
+      String detail,
+      ObjectNode members)
+      throws IOException {
     if (response.isCommitted()) {
       LOG.warn(
           "cannot report {} for {}: the response is already committed",
@@ -98,6 +163,7 @@ public final class Problems {
     problem.put("detail", detail);
     problem.put("instance", request.getRequestURI());
     problem.put("code", type.code());
+    problem.setAll(members);
     response.getWriter().write(WireFormat.write(problem));
   }
 }

@@ -7,6 +7,7 @@ import io.chunkrelay.store.Appended;
 import io.chunkrelay.store.ChunkLog;
 import io.chunkrelay.store.ChunkLogException;
 import io.chunkrelay.store.ChunkPage;
+import io.chunkrelay.store.ProducerClaim;
 import io.chunkrelay.store.StoredChunk;
 import io.chunkrelay.store.StreamInfo;
 import io.chunkrelay.wire.ProblemType;
@@ -19,6 +20,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -35,6 +37,10 @@ import org.slf4j.LoggerFactory;
 public final class StreamsServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(StreamsServlet.class);
+  private static final String NDJSON = "application/x-ndjson";
+
+  /** Longest a streamed ({@code application/x-ndjson}) body may stay open: one reply's time. */
+  static final long STREAMED_BODY_MAX_MILLIS = 15 * 60 * 1000;
 
   private final transient ChunkLog log;
   private final transient Limits limits;
@@ -59,7 +65,7 @@ public final class StreamsServlet extends HttpServlet {
     } catch (ApiException e) {
       Problems.write(request, response, e.type(), e.getMessage());
     } catch (ChunkLogException e) {
-      Problems.write(request, response, Problems.typeOf(e), e.getMessage());
+      Problems.refused(request, response, e);
     } catch (RuntimeException e) {
       Problems.unexpected(request, response, e);
     }
@@ -96,11 +102,36 @@ public final class StreamsServlet extends HttpServlet {
    */
   private void append(HttpServletRequest request, HttpServletResponse response, String streamId)
       throws IOException {
-    requireJson(request);
+    boolean streamed = mediaType(request).equals(NDJSON);
+    if (!streamed) {
+      requireJson(request);
+    }
+    Optional<ProducerClaim> producer = ProducerHeaders.of(request);
     Optional<String> key = idempotencyKey(request);
+    if (streamed) {
+      requireUtf8(request);
+      if (key.isPresent()) {
+        throw new ApiException(
+            ProblemType.INVALID_IDEMPOTENCY_KEY,
+            "a streamed body is made idempotent by Producer-Id, Producer-Epoch and Producer-Seq,"
+                + " not by an Idempotency-Key");
+      }
+      NdjsonIngest.start(
+          request,
+          log,
+          parser,
+          streamId,
+          producer,
+          limits.maxRequestBytes(),
+          limits.maxBatchChunks(),
+          STREAMED_BODY_MAX_MILLIS);
+      return;
+    }
     ChunkRequestParser.ParsedAppend parsed = parser.parse(body(request));
     CompletableFuture<Appended> committed =
-        log.append(streamId, parsed.chunks(), parsed.batch(), key);
+        producer.isPresent()
+            ? log.append(streamId, parsed.chunks(), parsed.batch(), producer.get())
+            : log.append(streamId, parsed.chunks(), parsed.batch(), key);
     AsyncAppend.answerWhenCommitted(request, streamId, committed, appendTimeoutMillis);
   }
 
@@ -170,17 +201,31 @@ public final class StreamsServlet extends HttpServlet {
     return Optional.of(key);
   }
 
-  private static void requireJson(HttpServletRequest request) {
+  private static String mediaType(HttpServletRequest request) {
     String type = request.getContentType();
-    String mediaType = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
-    String charset = request.getCharacterEncoding();
+    return type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+  }
+
+  private static void requireJson(HttpServletRequest request) {
+    String mediaType = mediaType(request);
     boolean json = mediaType.equals("application/json") || mediaType.endsWith("+json");
-    if (!json || (charset != null && !charset.equalsIgnoreCase("UTF-8"))) {
+    if (!json) {
       throw new ApiException(
           ProblemType.UNSUPPORTED_MEDIA_TYPE,
-          "send chunks as Content-Type: application/json (UTF-8), got '"
-              + (type == null ? "" : type)
+          "send chunks as Content-Type: application/json (UTF-8), or stream them as "
+              + NDJSON
+              + ", got '"
+              + Objects.toString(request.getContentType(), "")
               + "'");
+    }
+    requireUtf8(request);
+  }
+
+  private static void requireUtf8(HttpServletRequest request) {
+    String charset = request.getCharacterEncoding();
+    if (charset != null && !charset.equalsIgnoreCase("UTF-8")) {
+      throw new ApiException(
+          ProblemType.UNSUPPORTED_MEDIA_TYPE, "chunks are UTF-8, got charset '" + charset + "'");
     }
   }
 

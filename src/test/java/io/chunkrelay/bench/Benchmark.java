@@ -4,6 +4,7 @@ import io.chunkrelay.it.support.Http;
 import io.chunkrelay.it.support.ResumingClient;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,11 +30,15 @@ import org.HdrHistogram.Histogram;
  *
  * Modes: {@code storm} (streams appended at LLM-like pace, two clients a stream dropping at random
  * and resuming on a random node), {@code throughput} (streams each with one append in flight, one
- * steady client each), {@code all}. Options: {@code --streams N --chunks N --seconds N --batch N
- * --drop-millis N --seed N --warmup-seconds N} (a warm-up load, not measured, first: 15 s by
+ * steady client each), {@code ingest} (each stream's chunks piped as one streamed ndjson request,
+ * one steady client each), {@code all}. Options: {@code --streams N --chunks N --seconds N --batch
+ * N --drop-millis N --seed N --warmup-seconds N} (a warm-up load, not measured, first: 15 s by
  * default, 0 for none). Targets loopback nodes only; every loop is bounded.
  */
 public final class Benchmark {
+  /** The {@code batch} that means: one streamed request instead of appends. */
+  private static final int STREAMED = 0;
+
   private final List<URI> nodes;
   private final Map<String, String> options;
 
@@ -65,12 +70,18 @@ public final class Benchmark {
       // A fresh JVM spends its first seconds compiling: measure the node, not its JIT.
       System.out.printf("warm-up, not measured (%d s):%n", warmUpSeconds);
       clean &= benchmark.run(10, -warmUpSeconds, 1, 0, 99, false, 1);
+      if (mode.equals("ingest")) {
+        clean &= benchmark.run(1, -warmUpSeconds, 1, 0, 99, false, STREAMED);
+      }
     }
     if (mode.equals("storm") || mode.equals("all")) {
       clean &= benchmark.storm();
     }
     if (mode.equals("throughput") || mode.equals("all")) {
       clean &= benchmark.throughput();
+    }
+    if (mode.equals("ingest") || mode.equals("all")) {
+      clean &= benchmark.ingest();
     }
     System.exit(clean ? 0 : 1);
   }
@@ -102,6 +113,17 @@ public final class Benchmark {
             + " stream, nodes %s%n",
         streams, batch, seconds, nodes);
     return run(streams, -seconds, 1, 0, option("seed", 1), false, batch);
+  }
+
+  /** Each stream's chunks piped in one streamed request, as fast as the node reads them. */
+  private boolean ingest() throws Exception {
+    int streams = option("streams", 1);
+    int seconds = option("seconds", 20);
+    System.out.printf(
+        "ingest: %d stream(s), each one application/x-ndjson request for %d s, one client a"
+            + " stream, nodes %s%n",
+        streams, seconds, nodes);
+    return run(streams, -seconds, 1, 0, option("seed", 1), false, STREAMED);
   }
 
   /**
@@ -197,6 +219,9 @@ public final class Benchmark {
       int batch,
       AtomicLong appended)
       throws InterruptedException {
+    if (batch == STREAMED) {
+      return produceStreamed(https.get(random.nextInt(https.size())), stream, -chunks, appended);
+    }
     long deadline = chunks < 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(-chunks) : 0;
     long last = 0;
     for (int i = 0; chunks < 0 ? System.nanoTime() < deadline : i < chunks; i += batch) {
@@ -226,6 +251,26 @@ public final class Benchmark {
     }
     https.get(0).postJson("api/streams/" + stream + "/complete", "");
     return last;
+  }
+
+  /**
+   * Pipes lines for {@code seconds} in one request, returns the stream's last seq, completes it.
+   */
+  private static long produceStreamed(Http http, String stream, int seconds, AtomicLong appended) {
+    LineSource lines = new LineSource(seconds);
+    Http.Response response =
+        http.post(
+            "api/streams/" + stream + "/chunks",
+            HttpRequest.BodyPublishers.ofInputStream(() -> lines),
+            "Content-Type",
+            "application/x-ndjson");
+    if (response.status() != 201 || response.json().get("count").asLong() != lines.lines()) {
+      throw new IllegalStateException(
+          "streamed " + lines.lines() + " lines, answered " + response.body());
+    }
+    appended.addAndGet(lines.lines());
+    http.postJson("api/streams/" + stream + "/complete", "");
+    return response.json().get("lastSeq").asLong();
   }
 
   private static Map<URI, Long> cpuMillis(List<Http> https) {

@@ -1,0 +1,44 @@
+package io.chunkrelay.store;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.IdClass;
+import jakarta.persistence.Table;
+import java.io.Serializable;
+import java.time.Instant;
+
+/**
+ * Keeps the schema honest.
+ *
+ * <p>A row of {@code producers}: an idempotent producer's session and the number of the last chunk
+ * it stored on a stream. Written and read by {@link ProducerFence}; this mapping is what Hibernate
+ * validates the table against.
+ */
+@Entity
+@Table(name = "producers")
+@IdClass(ProducerRow.Key.class)
+class ProducerRow {
+  @Id
+  @Column(name = "stream_id")
+  String streamId;
+
+  @Id
+  @Column(name = "producer_id")
+  String producerId;
+
+  @Column(name = "epoch", nullable = false)
+  long epoch;
+
+  @Column(name = "last_seq", nullable = false)
+  long lastSeq;
+
+  @Column(name = "last_stream_seq", nullable = false)
+  long lastStreamSeq;
+
+  @Column(name = "updated_at", nullable = false)
+  Instant updatedAt;
+
+  /** Primary key of a producer's state. */
+  record Key(String streamId, String producerId) implements Serializable {}
+}
