@@ -7,7 +7,6 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -91,7 +90,7 @@ final class GroupTransaction {
       Connection connection, List<PendingAppend> group, Instant now, Set<String> knownStreams)
       throws SQLException, Retry {
     Map<PendingAppend, Outcome> outcomes = new IdentityHashMap<>();
-    replayStoredKeys(connection, group, outcomes);
+    IdempotencyKeys.replayStored(connection, group, outcomes);
     List<PendingAppend> writers = new ArrayList<>(group);
     writers.removeIf(outcomes::containsKey);
     if (writers.isEmpty()) {
@@ -154,7 +153,8 @@ final class GroupTransaction {
           member, new Outcome(appended(member, first, seq - 1, producers), chunks, null, false));
     }
     ProducerFence.save(connection, producers, at);
-    insertKeys(connection, stored.stream().filter(m -> m.key() != null).toList(), outcomes, at);
+    IdempotencyKeys.insert(
+        connection, stored.stream().filter(m -> m.key() != null).toList(), outcomes, at);
     return outcomes;
   }
 
@@ -171,49 +171,6 @@ final class GroupTransaction {
         false,
         producers.skipped(member),
         member.producer().seq() + member.chunks().size() - 1);
-  }
-
-  /** Answers members whose key is already stored: the original seqs, or a reused-key refusal. */
-  private static void replayStoredKeys(
-      Connection connection, List<PendingAppend> group, Map<PendingAppend, Outcome> outcomes)
-      throws SQLException {
-    List<PendingAppend> keyed = group.stream().filter(m -> m.key() != null).toList();
-    if (keyed.isEmpty()) {
-      return;
-    }
-    try (PreparedStatement select =
-        connection.prepareStatement(
-            "select k.stream_id, k.idempotency_key, k.request_sha256, k.first_seq, k.last_seq,"
-                + " k.batch from idempotency_keys k"
-                + " join unnest(?::varchar[], ?::varchar[]) as w(stream_id, idempotency_key)"
-                + " using (stream_id, idempotency_key)")) {
-      select.setArray(
-          1,
-          connection.createArrayOf(
-              "varchar", keyed.stream().map(PendingAppend::streamId).toArray()));
-      select.setArray(
-          2, connection.createArrayOf("varchar", keyed.stream().map(PendingAppend::key).toArray()));
-      try (ResultSet rows = select.executeQuery()) {
-        while (rows.next()) {
-          String streamId = rows.getString(1);
-          String key = rows.getString(2);
-          for (PendingAppend member : keyed) {
-            if (member.streamId().equals(streamId) && member.key().equals(key)) {
-              outcomes.put(
-                  member,
-                  Arrays.equals(rows.getBytes(3), member.fingerprint())
-                      ? new Outcome(
-                          Appended.of(
-                              streamId, rows.getLong(4), rows.getLong(5), rows.getBoolean(6), true),
-                          List.of(),
-                          null,
-                          false)
-                      : Outcome.refused(new ChunkLogException.IdempotencyKeyReused(streamId, key)));
-            }
-          }
-        }
-      }
-    }
   }
 
   /** Creates, in stream-id order, the streams this node has not seen in the log yet. */
@@ -320,52 +277,6 @@ final class GroupTransaction {
     for (String id : ids) {
       if (!found.contains(id)) {
         knownStreams.remove(id);
-      }
-    }
-  }
-
-  private static void insertKeys(
-      Connection connection,
-      List<PendingAppend> keyed,
-      Map<PendingAppend, Outcome> outcomes,
-      Timestamp at)
-      throws SQLException, Retry {
-    if (keyed.isEmpty()) {
-      return;
-    }
-    int n = keyed.size();
-    String[] streams = new String[n];
-    String[] keys = new String[n];
-    byte[][] hashes = new byte[n][];
-    Long[] firsts = new Long[n];
-    Long[] lasts = new Long[n];
-    Boolean[] batches = new Boolean[n];
-    for (int i = 0; i < n; i++) {
-      PendingAppend member = keyed.get(i);
-      Appended appended = outcomes.get(member).appended();
-      streams[i] = member.streamId();
-      keys[i] = member.key();
-      hashes[i] = member.fingerprint();
-      firsts[i] = appended.firstSeq();
-      lasts[i] = appended.lastSeq();
-      batches[i] = member.batch();
-    }
-    try (PreparedStatement insert =
-        connection.prepareStatement(
-            "insert into idempotency_keys (stream_id, idempotency_key, request_sha256, first_seq,"
-                + " last_seq, batch, created_at) select s, k, h, f, l, b, ? from unnest(?::varchar[],"
-                + " ?::varchar[], ?::bytea[], ?::bigint[], ?::bigint[], ?::boolean[])"
-                + " as t(s, k, h, f, l, b) on conflict do nothing")) {
-      insert.setTimestamp(1, at);
-      insert.setArray(2, connection.createArrayOf("varchar", streams));
-      insert.setArray(3, connection.createArrayOf("varchar", keys));
-      insert.setArray(4, connection.createArrayOf("bytea", hashes));
-      insert.setArray(5, connection.createArrayOf("bigint", firsts));
-      insert.setArray(6, connection.createArrayOf("bigint", lasts));
-      insert.setArray(7, connection.createArrayOf("boolean", batches));
-      int inserted = insert.executeUpdate();
-      if (inserted < n) {
-        throw new Retry((n - inserted) + " idempotency keys were stored meanwhile by a twin");
       }
     }
   }

@@ -1,6 +1,7 @@
 package io.chunkrelay.web;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chunkrelay.config.RelayConfig.Limits;
 import io.chunkrelay.store.Appended;
 import io.chunkrelay.store.ChunkLog;
 import io.chunkrelay.store.ChunkLogException;
@@ -65,53 +66,41 @@ final class NdjsonIngest implements ReadListener, AsyncListener {
   private boolean answered;
   private boolean released;
   private RuntimeException problem;
-  private long firstSeq;
-  private long lastSeq;
-  private long count;
-  private long duplicates;
-  private long producerSeq = -1;
+  private final IngestTally tally = new IngestTally();
 
   private NdjsonIngest(
       AsyncContext async,
-      ServletInputStream in,
       ChunkLog log,
-      ChunkRequestParser parser,
       String streamId,
       Optional<ProducerClaim> producer,
-      int maxLineBytes,
-      int maxBatchChunks) {
+      ChunkRequestParser parser,
+      Limits limits)
+      throws IOException {
     this.async = async;
-    this.in = in;
+    this.in = async.getRequest().getInputStream();
     this.log = log;
     this.streamId = streamId;
     this.producer = producer;
-    this.maxBatchChunks = maxBatchChunks;
-    this.lines = new NdjsonLines(parser, maxLineBytes, this::queue);
+    this.maxBatchChunks = limits.maxBatchChunks();
+    this.lines = new NdjsonLines(parser, limits.maxRequestBytes(), this::queue);
   }
 
-  /** Puts the request in async mode and reads its body as it arrives. */
+  /**
+   * Puts the request in async mode for at most {@code maxMillis} and reads its body as it arrives:
+   * lines of up to {@code maxRequestBytes}, appended {@code maxBatchChunks} at most at a time.
+   */
   static void start(
       HttpServletRequest request,
       ChunkLog log,
-      ChunkRequestParser parser,
       String streamId,
       Optional<ProducerClaim> producer,
-      int maxLineBytes,
-      int maxBatchChunks,
+      ChunkRequestParser parser,
+      Limits limits,
       long maxMillis)
       throws IOException {
     AsyncContext async = request.startAsync();
     async.setTimeout(maxMillis);
-    NdjsonIngest ingest =
-        new NdjsonIngest(
-            async,
-            request.getInputStream(),
-            log,
-            parser,
-            streamId,
-            producer,
-            maxLineBytes,
-            maxBatchChunks);
+    NdjsonIngest ingest = new NdjsonIngest(async, log, streamId, producer, parser, limits);
     async.addListener(ingest);
     ingest.in.setReadListener(ingest);
   }
@@ -265,8 +254,7 @@ final class NdjsonIngest implements ReadListener, AsyncListener {
     if (bodyEnded || problem != null || broken) {
       answered = true;
       if (released) {
-        LOG.info(
-            "ingest to stream={} broke; stored {} lines up to seq {}", streamId, count, lastSeq);
+        LOG.info("ingest to stream={} broke; stored {}", streamId, tally);
         return;
       }
       try {
@@ -284,15 +272,7 @@ final class NdjsonIngest implements ReadListener, AsyncListener {
       if (failure != null) {
         problem = failure instanceof RuntimeException e ? e : new IllegalStateException(failure);
       } else {
-        if (appended.count() > 0) {
-          firstSeq = firstSeq == 0 ? appended.firstSeq() : firstSeq;
-          count += appended.count();
-        }
-        if (appended.lastSeq() > 0) {
-          lastSeq = appended.lastSeq();
-        }
-        duplicates += appended.duplicates();
-        producerSeq = appended.producerSeq();
+        tally.add(appended);
       }
       sendOrAnswer();
       resume = false;
@@ -318,28 +298,21 @@ final class NdjsonIngest implements ReadListener, AsyncListener {
       HttpServletRequest request = (HttpServletRequest) async.getRequest();
       HttpServletResponse response = (HttpServletResponse) async.getResponse();
       try {
-        ObjectNode stored = WireFormat.object();
-        stored.put("streamId", streamId);
-        if (count > 0) {
-          stored.put("firstSeq", firstSeq);
-        }
-        if (lastSeq > 0) {
-          stored.put("lastSeq", lastSeq);
-        }
-        stored.put("count", count);
-        stored.put("duplicates", duplicates);
-        if (producer.isPresent() && producerSeq >= 0) {
+        if (producer.isPresent() && tally.producerSeq() >= 0) {
           response.setHeader(ProducerHeaders.EPOCH, Long.toString(producer.get().epoch()));
-          response.setHeader(ProducerHeaders.SEQ, Long.toString(producerSeq));
+          response.setHeader(ProducerHeaders.SEQ, Long.toString(tally.producerSeq()));
         }
+        ObjectNode stored = tally.json();
         if (problem == null) {
-          LOG.debug("ingest stream={} stored {} lines, {}..{}", streamId, count, firstSeq, lastSeq);
+          LOG.debug("ingest stream={} stored {}", streamId, tally);
+          ObjectNode body = WireFormat.object();
+          body.put("streamId", streamId);
+          body.setAll(stored);
           StreamsServlet.json(
               response,
-              count > 0 ? HttpServletResponse.SC_CREATED : HttpServletResponse.SC_OK,
-              stored);
+              tally.count() > 0 ? HttpServletResponse.SC_CREATED : HttpServletResponse.SC_OK,
+              body);
         } else {
-          stored.remove("streamId");
           if (lines.failedLine() > 0) {
             stored.put("line", lines.failedLine());
           }

@@ -117,14 +117,7 @@ public final class StreamsServlet extends HttpServlet {
                 + " not by an Idempotency-Key");
       }
       NdjsonIngest.start(
-          request,
-          log,
-          parser,
-          streamId,
-          producer,
-          limits.maxRequestBytes(),
-          limits.maxBatchChunks(),
-          STREAMED_BODY_MAX_MILLIS);
+          request, log, streamId, producer, parser, limits, STREAMED_BODY_MAX_MILLIS);
       return;
     }
     ChunkRequestParser.ParsedAppend parsed = parser.parse(body(request));
