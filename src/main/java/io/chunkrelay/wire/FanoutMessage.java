@@ -1,10 +1,9 @@
 package io.chunkrelay.wire;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.chunkrelay.store.StoredChunk;
+import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -52,72 +51,144 @@ public record FanoutMessage(String streamId, List<StoredChunk> chunks, long comp
 
   /** The message for chunks just committed to {@code streamId}, in seq order. */
   public static String appended(String streamId, List<StoredChunk> chunks) {
-    ObjectNode message = header(streamId);
-    ArrayNode array = message.putArray("chunks");
-    chunks.forEach(chunk -> array.add(WireFormat.chunk(chunk)));
-    return WireFormat.write(message);
+    return WireFormat.generate(
+        64 + 96 * chunks.size(),
+        json -> {
+          json.writeStartObject();
+          json.writeNumberField("v", VERSION);
+          json.writeStringField("streamId", streamId);
+          json.writeArrayFieldStart("chunks");
+          for (StoredChunk chunk : chunks) {
+            WireFormat.writeChunk(json, chunk);
+          }
+          json.writeEndArray();
+          json.writeEndObject();
+        });
   }
 
   /** The message that {@code streamId} was completed at {@code lastSeq}. */
   public static String completed(String streamId, long lastSeq) {
-    ObjectNode message = header(streamId);
-    message.put("completedLastSeq", lastSeq);
-    return WireFormat.write(message);
+    return WireFormat.generate(
+        64,
+        json -> {
+          json.writeStartObject();
+          json.writeNumberField("v", VERSION);
+          json.writeStringField("streamId", streamId);
+          json.writeNumberField("completedLastSeq", lastSeq);
+          json.writeEndObject();
+        });
   }
 
   /**
-   * Reads a channel message.
+   * Reads a channel message, with a streaming parser (every live chunk of the cluster passes here,
+   * so no tree is built).
    *
    * @throws UnknownVersion if it is a message of another version
    * @throws IllegalArgumentException if it is not a message of this shape at all
    */
   public static FanoutMessage parse(String text) {
-    JsonNode message;
-    try {
-      message = WireFormat.parse(text);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage(), e);
+    try (JsonParser json = WireFormat.parser(text)) {
+      if (json.nextToken() != JsonToken.START_OBJECT) {
+        throw new IllegalArgumentException("not a JSON object");
+      }
+      Reading reading = new Reading();
+      while (json.nextToken() == JsonToken.FIELD_NAME) {
+        String field = json.currentName();
+        JsonToken value = json.nextToken();
+        switch (field) {
+          case "v" ->
+              reading.version = value == JsonToken.VALUE_NUMBER_INT ? json.getIntValue() : 0;
+          case "streamId" ->
+              reading.streamId = value == JsonToken.VALUE_STRING ? json.getText() : null;
+          case "completedLastSeq" ->
+              reading.completed =
+                  value == JsonToken.VALUE_NUMBER_INT ? json.getLongValue() : NOT_COMPLETED;
+          case "chunks" -> reading.chunks(json);
+          default -> json.skipChildren();
+        }
+      }
+      return reading.message();
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not JSON: " + e.getMessage(), e);
     }
-    if (!message.isObject()) {
-      throw new IllegalArgumentException("not a JSON object");
-    }
-    int version = message.path("v").asInt(0);
-    if (version != VERSION) {
-      throw new UnknownVersion(version);
-    }
-    String streamId = message.path("streamId").asText(null);
-    if (streamId == null) {
-      throw new IllegalArgumentException("no streamId");
-    }
-    List<StoredChunk> chunks = new ArrayList<>();
-    for (JsonNode chunk : message.path("chunks")) {
-      chunks.add(chunk(chunk));
-    }
-    long completed = message.path("completedLastSeq").asLong(NOT_COMPLETED);
-    return new FanoutMessage(streamId, chunks, completed);
   }
 
-  private static ObjectNode header(String streamId) {
-    ObjectNode message = WireFormat.object();
-    message.put("v", VERSION);
-    message.put("streamId", streamId);
-    return message;
-  }
+  /** What a message said so far; judged at its end, version first. */
+  private static final class Reading {
+    int version;
+    String streamId;
+    long completed = NOT_COMPLETED;
+    final List<StoredChunk> chunks = new ArrayList<>();
+    IllegalArgumentException wrongShape;
+    // The chunks of one group share their createdAt: parse it once.
+    private String createdAtText;
+    private Instant createdAt;
 
-  private static StoredChunk chunk(JsonNode chunk) {
-    long seq = chunk.path("seq").asLong(-1);
-    JsonNode messageId = chunk.path("messageId");
-    JsonNode content = chunk.path("content");
-    JsonNode isFinal = chunk.path("final");
-    if (seq < 1 || !messageId.isTextual() || !content.isTextual() || !isFinal.isBoolean()) {
-      throw new IllegalArgumentException("not a chunk: " + chunk);
+    void chunks(JsonParser json) throws IOException {
+      if (json.currentToken() != JsonToken.START_ARRAY) {
+        json.skipChildren();
+        return;
+      }
+      while (json.nextToken() != JsonToken.END_ARRAY) {
+        if (json.currentToken() != JsonToken.START_OBJECT) {
+          json.skipChildren();
+          wrong("a chunk is not an object");
+          continue;
+        }
+        chunk(json);
+      }
     }
-    try {
-      Instant createdAt = Instant.parse(chunk.path("createdAt").asText(""));
-      return new StoredChunk(
-          seq, messageId.textValue(), content.textValue(), isFinal.booleanValue(), createdAt);
-    } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException("chunk " + seq + " has no valid createdAt", e);
+
+    private void chunk(JsonParser json) throws IOException {
+      long seq = -1;
+      String messageId = null;
+      String content = null;
+      Boolean isFinal = null;
+      String created = "";
+      while (json.nextToken() == JsonToken.FIELD_NAME) {
+        String field = json.currentName();
+        JsonToken value = json.nextToken();
+        switch (field) {
+          case "seq" -> seq = value == JsonToken.VALUE_NUMBER_INT ? json.getLongValue() : -1;
+          case "messageId" -> messageId = value == JsonToken.VALUE_STRING ? json.getText() : null;
+          case "content" -> content = value == JsonToken.VALUE_STRING ? json.getText() : null;
+          case "final" -> isFinal = value.isBoolean() ? value == JsonToken.VALUE_TRUE : null;
+          case "createdAt" -> created = value == JsonToken.VALUE_STRING ? json.getText() : "";
+          default -> json.skipChildren();
+        }
+      }
+      if (seq < 1 || messageId == null || content == null || isFinal == null) {
+        wrong("not a chunk: seq " + seq);
+        return;
+      }
+      try {
+        if (!created.equals(createdAtText)) {
+          createdAt = Instant.parse(created);
+          createdAtText = created;
+        }
+        chunks.add(new StoredChunk(seq, messageId, content, isFinal, createdAt));
+      } catch (DateTimeParseException e) {
+        wrong("chunk " + seq + " has no valid createdAt");
+      }
+    }
+
+    private void wrong(String problem) {
+      if (wrongShape == null) {
+        wrongShape = new IllegalArgumentException(problem);
+      }
+    }
+
+    FanoutMessage message() {
+      if (version != VERSION) {
+        throw new UnknownVersion(version);
+      }
+      if (streamId == null) {
+        throw new IllegalArgumentException("no streamId");
+      }
+      if (wrongShape != null) {
+        throw wrongShape;
+      }
+      return new FanoutMessage(streamId, chunks, completed);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.chunkrelay.wire;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -10,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chunkrelay.store.StoredChunk;
 import io.chunkrelay.store.StreamInfo;
 import java.io.IOException;
+import java.io.StringWriter;
 
 /**
  * Keeps the JSON of wire contract v1 in one place, so HTTP answers and WebSocket frames never
@@ -72,15 +74,55 @@ public final class WireFormat {
     return node;
   }
 
-  /** WebSocket frame {@code {"type":"chunk","seq":7,"messageId":..,"content":..,"final":..}}. */
+  /**
+   * WebSocket frame {@code {"type":"chunk","seq":7,"messageId":..,"content":..,"final":..}},
+   * written with a streaming generator: one is rendered for every chunk a node delivers.
+   */
   public static String chunkFrame(StoredChunk chunk) {
-    ObjectNode node = object();
-    node.put("type", "chunk");
-    node.put("seq", chunk.seq());
-    node.put("messageId", chunk.messageId());
-    node.put("content", chunk.content());
-    node.put("final", chunk.isFinal());
-    return write(node);
+    return generate(
+        64 + chunk.content().length() + chunk.messageId().length(),
+        json -> {
+          json.writeStartObject();
+          json.writeStringField("type", "chunk");
+          json.writeNumberField("seq", chunk.seq());
+          json.writeStringField("messageId", chunk.messageId());
+          json.writeStringField("content", chunk.content());
+          json.writeBooleanField("final", chunk.isFinal());
+          json.writeEndObject();
+        });
+  }
+
+  /** Writing to a streaming generator. */
+  @FunctionalInterface
+  interface Writing {
+    void to(JsonGenerator json) throws IOException;
+  }
+
+  /** The JSON text {@code writing} generates; {@code sizeHint} is the expected length. */
+  static String generate(int sizeHint, Writing writing) {
+    StringWriter out = new StringWriter(sizeHint);
+    try (JsonGenerator json = JSON.getFactory().createGenerator(out)) {
+      writing.to(json);
+    } catch (IOException e) {
+      throw new IllegalStateException("writing JSON to a string cannot fail", e);
+    }
+    return out.toString();
+  }
+
+  /** A streaming parser over JSON text (messages between nodes). */
+  static JsonParser parser(String text) throws IOException {
+    return JSON.getFactory().createParser(text);
+  }
+
+  /** Writes {@link #chunk}'s object to a streaming generator. */
+  static void writeChunk(JsonGenerator json, StoredChunk chunk) throws IOException {
+    json.writeStartObject();
+    json.writeNumberField("seq", chunk.seq());
+    json.writeStringField("messageId", chunk.messageId());
+    json.writeStringField("content", chunk.content());
+    json.writeBooleanField("final", chunk.isFinal());
+    json.writeStringField("createdAt", chunk.createdAt().toString());
+    json.writeEndObject();
   }
 
   /** WebSocket frame {@code {"type":"complete","lastSeq":10}}. */
