@@ -26,6 +26,7 @@ public final class Delivery implements AutoCloseable {
   private final DeliveryContext context;
   private final ExecutorService pool;
   private final ScheduledExecutorService timer;
+  private final IdleWatch idleWatch;
 
   public Delivery(
       ChunkReader reader,
@@ -46,20 +47,23 @@ public final class Delivery implements AutoCloseable {
       Metrics metrics,
       LongSupplier nanoTime) {
     ConnectionRegistry registry = new ConnectionRegistry();
+    DeliveryMetrics deliveryMetrics = new DeliveryMetrics(metrics, registry);
     this.pool = Executors.newFixedThreadPool(POOL_THREADS, named("chunk-relay-delivery"));
     this.timer = Executors.newSingleThreadScheduledExecutor(named("chunk-relay-delivery-timer"));
     this.context =
         new DeliveryContext(
-            reader,
+            new SharedReads(reader, deliveryMetrics),
             feed,
             registry,
             settings,
             Math.min(pageChunks, settings.maxQueuedFrames()),
             hooks,
-            new DeliveryMetrics(metrics, registry),
+            deliveryMetrics,
             pool,
             timer,
             nanoTime);
+    this.idleWatch = new IdleWatch(context);
+    idleWatch.start();
   }
 
   /**
@@ -87,6 +91,7 @@ public final class Delivery implements AutoCloseable {
    */
   @Override
   public void close() {
+    idleWatch.stop();
     ConnectionRegistry registry = context.registry();
     List<StreamConnection> open = registry.all();
     open.forEach(StreamConnection::goAway);

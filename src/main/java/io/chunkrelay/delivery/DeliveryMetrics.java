@@ -10,6 +10,7 @@ final class DeliveryMetrics implements SeqMerger.Tally {
   final Metrics.Counter framesSent;
   final Metrics.Counter backfillReads;
   final Metrics.Counter idleChecks;
+  final Metrics.Counter sharedReads;
   private final Metrics.Counter lagging;
   private final Metrics.Counter duplicatesDropped;
   private final Metrics.HighWater queueFrames;
@@ -31,7 +32,13 @@ final class DeliveryMetrics implements SeqMerger.Tally {
             "live chunks dropped because the connection already had them");
     idleChecks =
         metrics.counter(
-            "chunk_relay_idle_checks_total", "log reads because an open stream was silent");
+            "chunk_relay_idle_checks_total",
+            "reads of a silent stream's head, one per stream per interval, not per connection");
+    sharedReads =
+        metrics.counter(
+            "chunk_relay_shared_reads_total",
+            "reads of the chunk log a connection did not make because another connection of the"
+                + " node was reading the same range");
     queueFrames =
         metrics.highWater(
             "chunk_relay_outbound_queue_frames_max", "deepest any outbound queue has been, frames");

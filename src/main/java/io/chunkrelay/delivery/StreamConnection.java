@@ -4,7 +4,6 @@ import io.chunkrelay.store.ChunkLogException;
 import io.chunkrelay.store.ChunkPage;
 import io.chunkrelay.store.StreamStatus;
 import java.util.List;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,8 +12,9 @@ import org.slf4j.LoggerFactory;
  * Keeps promise 4 (subscribe first, then backfill) for one WebSocket connection of one stream, as
  * the thin shell around its {@link SeqMerger}: it registers, subscribes and reads the log only once
  * the feed confirmed the subscription, performs the reads and sends the merger asks for, and runs
- * the idle check that covers a lost last publish (every {@code idleCheckMillis} of silence, every
- * {@code pollMillis} while the feed is down).
+ * tells the node's {@link IdleWatch} how far it got, so that a lost last publish is found by one
+ * check per stream (after {@code idleCheckMillis} of silence, {@code pollMillis} while the feed is
+ * down).
  *
  * <p>Every method runs on the connection's {@link SerialExecutor}; the feed, the timer and send
  * completions only enqueue tasks, so the merger is only ever touched by one thread at a time.
@@ -33,10 +33,14 @@ public final class StreamConnection implements LiveListener {
   private volatile DeliveryState state = DeliveryState.OPENING;
 
   private volatile boolean goingAway;
-  private boolean feedUp;
+  private volatile boolean feedUp;
   private boolean readQueued;
-  private long lastProgressNanos;
-  private ScheduledFuture<?> ticker;
+
+  /** For the idle check, from any thread: when the connection last heard or read something. */
+  private volatile long lastProgressNanos;
+
+  /** For the idle check, from any thread: the seq up to which the connection has its chunks. */
+  private volatile long deliveredUpTo;
 
   StreamConnection(DeliveryContext node, String id, String streamId, long after, FrameSink sink) {
     this.node = node;
@@ -64,6 +68,19 @@ public final class StreamConnection implements LiveListener {
     return state;
   }
 
+  long lastProgressNanos() {
+    return lastProgressNanos;
+  }
+
+  long deliveredUpTo() {
+    return deliveredUpTo;
+  }
+
+  /** Whether the connection's subscription is confirmed and the feed is up. */
+  boolean hearsFeed() {
+    return feedUp;
+  }
+
   /** Registers, subscribes, and from then on delivers. */
   void start() {
     onSerial(
@@ -75,11 +92,6 @@ public final class StreamConnection implements LiveListener {
           merger.subscribing();
           state = merger.state();
           lastProgressNanos = node.nanoTime().getAsLong();
-          long tick = node.settings().pollMillis();
-          ticker =
-              node.timer()
-                  .scheduleWithFixedDelay(
-                      () -> onSerial(this::tick), tick, tick, TimeUnit.MILLISECONDS);
           node.feed()
               .subscribe(streamId, this)
               .whenComplete(
@@ -199,23 +211,11 @@ public final class StreamConnection implements LiveListener {
     }
   }
 
-  private void tick() {
-    if (merger.state() != DeliveryState.LIVE) {
-      return;
-    }
-    long quietMillis =
-        TimeUnit.NANOSECONDS.toMillis(node.nanoTime().getAsLong() - lastProgressNanos);
-    long limit = feedUp ? node.settings().idleCheckMillis() : node.settings().pollMillis();
-    if (quietMillis >= limit) {
-      node.metrics().idleChecks.increment();
-      merger.mayHaveMissed();
-    }
-  }
-
   /** After every event: start the read or the send the merger now wants. */
   private void drive() {
     DeliveryState before = state;
     state = merger.state();
+    deliveredUpTo = merger.next() - 1;
     if (state != before) {
       LOG.trace(
           "connection {} stream={} {} -> {} next={}", id, streamId, before, state, merger.next());
@@ -240,9 +240,6 @@ public final class StreamConnection implements LiveListener {
     }
     merger.close();
     state = DeliveryState.CLOSED;
-    if (ticker != null) {
-      ticker.cancel(false);
-    }
     if (before != DeliveryState.OPENING) {
       node.feed().unsubscribe(streamId, this);
       node.registry().unregister(this);

@@ -138,6 +138,7 @@ public final class ChunkLog implements ChunkReader, AutoCloseable {
   }
 
   /** The stream as of now, if it exists. */
+  @Override
   public Optional<StreamInfo> stream(String streamId) {
     try (Connection connection = dataSource.getConnection()) {
       return StreamRows.read(connection, streamId);

@@ -1,8 +1,8 @@
 package io.chunkrelay.store;
 
 /**
- * Keeps delivery testable against promise 3 with a fake log. Reads a stream's committed chunks in
- * seq order: the chunk log, or a fake in unit tests.
+ * Keeps delivery testable against promise 3 with a fake log. Reads a stream's head and its
+ * committed chunks in seq order: the chunk log, or a fake in unit tests.
  */
 public interface ChunkReader {
   /**
@@ -12,4 +12,7 @@ public interface ChunkReader {
    * @throws ChunkLogException.StreamNotFound if the stream does not exist
    */
   ChunkPage chunksAfter(String streamId, long after, int limit);
+
+  /** The stream as of now (its head and status), if it exists. */
+  java.util.Optional<StreamInfo> stream(String streamId);
 }

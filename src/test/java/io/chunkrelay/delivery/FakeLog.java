@@ -11,13 +11,16 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** An in-memory chunk log for unit tests: same contract as the real one (gap-free, in order). */
 final class FakeLog implements ChunkReader {
   private final Map<String, List<StoredChunk>> streams = new HashMap<>();
   private final Map<String, Boolean> completed = new HashMap<>();
   private volatile boolean failing;
+  private volatile long readMillis;
   private int reads;
+  private int headReads;
 
   synchronized StoredChunk append(String streamId, String content) {
     List<StoredChunk> chunks = streams.computeIfAbsent(streamId, s -> new ArrayList<>());
@@ -31,6 +34,11 @@ final class FakeLog implements ChunkReader {
     return streams.getOrDefault(streamId, List.of()).size();
   }
 
+  /** Makes every chunk read take {@code millis} (a busy database), so reads overlap. */
+  void slowReads(long millis) {
+    this.readMillis = millis;
+  }
+
   /** Makes every read fail until called with false (a database outage). */
   void failing(boolean failing) {
     this.failing = failing;
@@ -40,8 +48,39 @@ final class FakeLog implements ChunkReader {
     return reads;
   }
 
+  synchronized int headReads() {
+    return headReads;
+  }
+
   @Override
-  public synchronized ChunkPage chunksAfter(String streamId, long after, int limit) {
+  public synchronized Optional<StreamInfo> stream(String streamId) {
+    headReads++;
+    if (failing) {
+      throw new IllegalStateException("database unavailable (injected)");
+    }
+    List<StoredChunk> chunks = streams.get(streamId);
+    return chunks == null ? Optional.empty() : Optional.of(info(streamId, chunks));
+  }
+
+  private StreamInfo info(String streamId, List<StoredChunk> chunks) {
+    return new StreamInfo(
+        streamId,
+        chunks.size(),
+        completed.getOrDefault(streamId, false) ? StreamStatus.COMPLETED : StreamStatus.OPEN,
+        Instant.EPOCH,
+        Instant.EPOCH,
+        null);
+  }
+
+  @Override
+  public ChunkPage chunksAfter(String streamId, long after, int limit) {
+    if (readMillis > 0) {
+      io.chunkrelay.testing.Await.sleep(readMillis);
+    }
+    return read(streamId, after, limit);
+  }
+
+  private synchronized ChunkPage read(String streamId, long after, int limit) {
     reads++;
     if (failing) {
       throw new IllegalStateException("database unavailable (injected)");
@@ -51,14 +90,6 @@ final class FakeLog implements ChunkReader {
       throw new ChunkLogException.StreamNotFound(streamId);
     }
     List<StoredChunk> page = chunks.stream().filter(c -> c.seq() > after).limit(limit).toList();
-    StreamInfo info =
-        new StreamInfo(
-            streamId,
-            chunks.size(),
-            completed.getOrDefault(streamId, false) ? StreamStatus.COMPLETED : StreamStatus.OPEN,
-            Instant.EPOCH,
-            Instant.EPOCH,
-            null);
-    return new ChunkPage(info, page);
+    return new ChunkPage(info(streamId, chunks), page);
   }
 }

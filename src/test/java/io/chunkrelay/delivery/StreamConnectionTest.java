@@ -157,6 +157,38 @@ class StreamConnectionTest {
   }
 
   @Test
+  void quietConnectionsOfAStreamCostOneHeadReadPerIntervalAndShareTheirCatchUpRead() {
+    Delivery node = delivery(1000, DeliveryHooks.NONE);
+    appendAndPublish("1");
+    int connections = 50;
+    List<RecordingSink> sinks = new java.util.ArrayList<>();
+    for (int i = 0; i < connections; i++) {
+      RecordingSink each = new RecordingSink();
+      sinks.add(each);
+      node.open("c" + i, STREAM, 0, each);
+    }
+    await(() -> sinks.stream().allMatch(each -> each.seqs().size() == 1));
+    int headReadsBefore = log.headReads();
+    int readsBefore = log.reads();
+    long sharedBefore = metrics.value("chunk_relay_shared_reads_total");
+    Await.sleep(1_500); // five idle intervals (300 ms) of silence
+    int headReads = log.headReads() - headReadsBefore;
+    assertTrue(headReads >= 1 && headReads <= 7, "head reads of a quiet stream: " + headReads);
+    assertEquals(readsBefore, log.reads(), "connections at the head read no chunks");
+
+    // The last publish is lost: every connection learns of it from the one head read per
+    // interval, and connections reading the same range at once share one read.
+    log.slowReads(50);
+    log.append(STREAM, "2 (the last publish, lost)");
+    await(() -> sinks.stream().allMatch(each -> each.seqs().equals(range(1, 2))));
+    int reads = log.reads() - readsBefore;
+    assertTrue(
+        reads < connections / 2, "chunk reads for " + connections + " connections: " + reads);
+    long shared = metrics.value("chunk_relay_shared_reads_total") - sharedBefore;
+    assertEquals(connections, reads + shared, "each connection read or shared a read");
+  }
+
+  @Test
   void deliveryContinuesFromTheLogWhileTheFeedIsDownAndRepairsWhenItReturns() {
     delivery(1000, DeliveryHooks.NONE).open("c1", STREAM, 0, sink);
     appendAndPublish("1");
