@@ -78,6 +78,10 @@ public final class Node implements AutoCloseable {
           "CPU time this node's JVM has used, milliseconds",
           () -> os.getProcessCpuTime() / 1_000_000);
     }
+    metrics.gauge(
+        "chunk_relay_heap_used_bytes",
+        "JVM heap in use, bytes, garbage not yet collected included",
+        () -> ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
     database = remember(open(config.database(), config.nodeId()));
     Publisher publisher = remember(new Publisher(config.redis(), config.nodeId(), metrics));
     Outbox outbox = Outbox.over(database);

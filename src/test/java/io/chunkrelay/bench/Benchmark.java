@@ -31,9 +31,11 @@ import org.HdrHistogram.Histogram;
  * Modes: {@code storm} (streams appended at LLM-like pace, two clients a stream dropping at random
  * and resuming on a random node), {@code throughput} (streams each with one append in flight, one
  * steady client each), {@code ingest} (each stream's chunks piped as one streamed ndjson request,
- * one steady client each), {@code all}. Options: {@code --streams N --chunks N --seconds N --batch
- * N --drop-millis N --seed N --warmup-seconds N} (a warm-up load, not measured, first: 15 s by
- * default, 0 for none). Targets loopback nodes only; every loop is bounded.
+ * one steady client each), {@code idle} (connections left quiet: reads of the log per second and
+ * heap per connection, see {@link IdleConnections}; not part of {@code all}), {@code all}. Options:
+ * {@code --streams N --chunks N --seconds N --batch N --drop-millis N --seed N --warmup-seconds N
+ * --connections N} (a warm-up load, not measured, first: 15 s by default, 0 for none). Targets
+ * loopback nodes only; every loop is bounded.
  */
 public final class Benchmark {
   /** The {@code batch} that means: one streamed request instead of appends. */
@@ -82,6 +84,17 @@ public final class Benchmark {
     }
     if (mode.equals("ingest") || mode.equals("all")) {
       clean &= benchmark.ingest();
+    }
+    if (mode.equals("idle")) {
+      System.out.printf(
+          "idle: WebSocket connections left quiet, nodes %s%n", benchmark.nodes.get(0));
+      clean &=
+          new IdleConnections(
+                  benchmark.nodes.get(0),
+                  benchmark.option("connections", 2000),
+                  benchmark.option("streams", 100),
+                  benchmark.option("seconds", 20))
+              .run();
     }
     System.exit(clean ? 0 : 1);
   }
