@@ -40,7 +40,7 @@ final class IdleConnections {
     for (int s = 0; s < streams; s++) {
       http.postJson("api/streams/" + run + "-" + s + "/chunks", Http.chunk("m", "hello"));
     }
-    long heapBefore = heapAfterGc(http);
+    long heapBefore = heapAfterGc();
     HttpClient client = HttpClient.newHttpClient();
     CountDownLatch first = new CountDownLatch(connections);
     List<WebSocket> open = new ArrayList<>(connections);
@@ -64,7 +64,7 @@ final class IdleConnections {
     double readsPerSecond =
         (http.metric("chunk_relay_backfill_reads_total") - reads) / (double) seconds;
     long cpuMillis = http.metric("chunk_relay_process_cpu_millis") - cpu;
-    long heapWith = heapAfterGc(http);
+    long heapWith = heapAfterGc();
     System.out.printf(
         "  %d connections over %d streams, all received their first chunk: %s%n",
         connections, streams, allReceived);
@@ -89,17 +89,25 @@ final class IdleConnections {
   }
 
   /** The node's heap in use right after a full GC it was asked for; -1 if that cannot be done. */
-  private long heapAfterGc(Http http) throws Exception {
+  private long heapAfterGc() throws Exception {
     String pid = pidListeningOn(node.getPort());
     if (pid == null) {
       return -1;
     }
-    Process gc = new ProcessBuilder("jcmd", pid, "GC.run").redirectErrorStream(true).start();
-    gc.getInputStream().readAllBytes();
-    if (!gc.waitFor(60, TimeUnit.SECONDS) || gc.exitValue() != 0) {
+    if (jcmd(pid, "GC.run") == null) {
       return -1;
     }
-    return http.metric("chunk_relay_heap_used_bytes");
+    // "garbage-first heap   total 262144K, used 53213K [...": the heap in use after that GC.
+    String info = jcmd(pid, "GC.heap_info");
+    java.util.regex.Matcher used =
+        java.util.regex.Pattern.compile("used (\\d+)K").matcher(info == null ? "" : info);
+    return used.find() ? Long.parseLong(used.group(1)) * 1024 : -1;
+  }
+
+  private static String jcmd(String pid, String command) throws Exception {
+    Process jcmd = new ProcessBuilder("jcmd", pid, command).redirectErrorStream(true).start();
+    String out = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    return jcmd.waitFor(60, TimeUnit.SECONDS) && jcmd.exitValue() == 0 ? out : null;
   }
 
   private static String pidListeningOn(int port) throws Exception {
