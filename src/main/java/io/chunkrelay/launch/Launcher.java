@@ -37,6 +37,9 @@ public final class Launcher {
   static final String DATABASE_NAME = "chunkrelay";
   static final String DEFAULT_DATA_DIR = "chunk-relay-data";
 
+  /** Connections the embedded run accepts at once (each WebSocket client holds one). */
+  static final int MAX_CONNECTIONS = 25_000;
+
   private final SettingSource settings = SettingSource.standard();
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
 
@@ -70,7 +73,8 @@ public final class Launcher {
     Tomcat tomcat = new Tomcat();
     tomcat.setBaseDir(dataDir.resolve("tomcat").toAbsolutePath().toString());
     tomcat.setPort(config.httpPort());
-    tomcat.getConnector();
+    // Tomcat's default (8,192) would queue the rest of a node's idle WebSocket clients unaccepted.
+    tomcat.getConnector().setProperty("maxConnections", Integer.toString(MAX_CONNECTIONS));
     tomcat.setAddDefaultWebXmlToWebapp(false);
     quietErrorPages((StandardHost) tomcat.getHost());
     Context context = tomcat.addWebapp("", extractWar(dataDir).toString());
