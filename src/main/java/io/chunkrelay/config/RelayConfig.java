@@ -55,11 +55,11 @@ public record RelayConfig(
   public record RedisSettings(URI url, int timeoutMillis, String channelPrefix) {}
 
   /**
-   * @param pollMillis how often a connection re-reads the chunk log while Redis is unavailable
-   *     ({@code CHUNK_RELAY_DELIVERY_POLL_MILLIS})
-   * @param idleCheckMillis how long an open stream may be silent before a connection compares its
-   *     position with the stream head, to catch a lost last publish ({@code
-   *     CHUNK_RELAY_IDLE_CHECK_MILLIS})
+   * @param pollMillis how often the node looks for quiet streams, and how often it reads a stream's
+   *     head while Redis is unavailable ({@code CHUNK_RELAY_DELIVERY_POLL_MILLIS})
+   * @param idleCheckMillis how long an open stream may be silent before the node reads its head
+   *     (once per stream, not per connection) and its connections behind it read the log, to catch
+   *     a lost last publish ({@code CHUNK_RELAY_IDLE_CHECK_MILLIS})
    * @param maxQueuedFrames bound of one connection's outbound queue, in frames ({@code
    *     CHUNK_RELAY_MAX_QUEUED_FRAMES})
    * @param maxQueuedBytes bound of one connection's outbound queue, in bytes ({@code
