@@ -4,7 +4,7 @@ import java.util.ArrayDeque;
 
 /**
  * Keeps promise 5's bound: one connection's frames waiting to be sent, bounded by count and by
- * bytes. The frame being sent stays at the head until its send completes, so the bound covers it
+ * bytes. Frames being sent stay in the queue until their sends complete, so the bound covers them
  * too. Not thread-safe: used only on its connection's serial executor.
  */
 final class OutboundQueue {
@@ -36,6 +36,23 @@ final class OutboundQueue {
 
   Frame peek() {
     return frames.peek();
+  }
+
+  /**
+   * The frame {@code index} places behind the head, or null (a short walk: sends are few ahead).
+   */
+  Frame peek(int index) {
+    if (index == 0) {
+      return frames.peek();
+    }
+    if (index >= frames.size()) {
+      return null;
+    }
+    java.util.Iterator<Frame> walk = frames.iterator();
+    for (int i = 0; i < index; i++) {
+      walk.next();
+    }
+    return walk.next();
   }
 
   void removeHead() {

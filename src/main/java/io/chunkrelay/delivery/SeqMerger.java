@@ -157,10 +157,19 @@ final class SeqMerger {
 
   /** The frame to send next, or null when nothing may be sent now (fail closed). */
   Frame head() {
-    return state.isReady() ? queue.peek() : null;
+    return head(0);
   }
 
-  /** The client took the {@link #head()} frame. */
+  /**
+   * The frame {@code index} places behind the head (the head being 0), for a connection whose first
+   * {@code index} frames are already on their way; null when there is none, or nothing may be sent
+   * now (fail closed).
+   */
+  Frame head(int index) {
+    return state.isReady() ? queue.peek(index) : null;
+  }
+
+  /** The client took the {@link #head()} frame (sends complete in the order they were made). */
   void sent() {
     Frame frame = queue.peek();
     if (state == DeliveryState.CLOSED || frame == null) {

@@ -227,9 +227,11 @@ public final class StreamConnection implements LiveListener {
       readQueued = true;
       onSerial(this::read);
     }
-    Frame frame = merger.head();
-    if (frame != null) {
-      sender.send(frame, failure -> onSerial(() -> sent(failure)));
+    // Everything queued behind the frames in flight goes out now, up to the sender's window.
+    for (Frame frame = merger.head(sender.inFlight());
+        frame != null && sender.send(frame, failure -> onSerial(() -> sent(failure)));
+        frame = merger.head(sender.inFlight())) {
+      // sent: the loop asks for the frame behind it
     }
   }
 

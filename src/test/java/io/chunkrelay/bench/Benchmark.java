@@ -32,8 +32,9 @@ import org.HdrHistogram.Histogram;
  * and resuming on a random node), {@code throughput} (streams each with one append in flight, one
  * steady client each), {@code ingest} (each stream's chunks piped as one streamed ndjson request,
  * one steady client each), {@code idle} (connections left quiet: reads of the log per second and
- * heap per connection, see {@link IdleConnections}; not part of {@code all}), {@code all}. Options:
- * {@code --streams N --chunks N --seconds N --batch N --drop-millis N --seed N --warmup-seconds N
+ * heap per connection, see {@link IdleConnections}), {@code catchup} (one client reading a long
+ * stream from seq 0, see {@link CatchUp}); these two are not part of {@code all}. Options: {@code
+ * --streams N --chunks N --seconds N --batch N --drop-millis N --seed N --warmup-seconds N
  * --connections N} (a warm-up load, not measured, first: 15 s by default, 0 for none). Targets
  * loopback nodes only; every loop is bounded.
  */
@@ -84,6 +85,10 @@ public final class Benchmark {
     }
     if (mode.equals("ingest") || mode.equals("all")) {
       clean &= benchmark.ingest();
+    }
+    if (mode.equals("catchup")) {
+      System.out.printf("catch-up: one client from seq 0, nodes %s%n", benchmark.nodes.get(0));
+      clean &= new CatchUp(benchmark.nodes.get(0), benchmark.option("chunks", 100_000)).run();
     }
     if (mode.equals("idle")) {
       System.out.printf(

@@ -1,18 +1,20 @@
 package io.chunkrelay.delivery;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
 
 /**
- * Records what a connection sends. Sends complete at once, or, while {@link #stall()}ed, only when
- * {@link #resume()} is called: a client that stopped reading.
+ * Records what a connection sends. Sends complete at once, in the order they were made (as a real
+ * connection's do), or, while {@link #stall()}ed, only when {@link #resume()} is called: a client
+ * that stopped reading.
  */
 final class RecordingSink implements FrameSink {
   private final List<Frame> sent = new ArrayList<>();
-  private final ConcurrentLinkedQueue<Runnable> stalled = new ConcurrentLinkedQueue<>();
+  private final ArrayDeque<Runnable> pending = new ArrayDeque<>();
   private volatile boolean stalling;
+  private boolean draining;
   private volatile int closeCode = -1;
   private int concurrentSends;
   private int maxConcurrentSends;
@@ -22,20 +24,16 @@ final class RecordingSink implements FrameSink {
     synchronized (this) {
       concurrentSends++;
       maxConcurrentSends = Math.max(maxConcurrentSends, concurrentSends);
+      pending.add(
+          () -> {
+            synchronized (this) {
+              sent.add(frame);
+              concurrentSends--;
+            }
+            done.accept(null);
+          });
     }
-    Runnable complete =
-        () -> {
-          synchronized (this) {
-            sent.add(frame);
-            concurrentSends--;
-          }
-          done.accept(null);
-        };
-    if (stalling) {
-      stalled.add(complete);
-    } else {
-      complete.run();
-    }
+    drain();
   }
 
   @Override
@@ -49,9 +47,30 @@ final class RecordingSink implements FrameSink {
 
   void resume() {
     stalling = false;
-    Runnable next;
-    while ((next = stalled.poll()) != null) {
-      next.run();
+    drain();
+  }
+
+  /** Completes waiting sends in the order they were made, as a real connection does. */
+  private void drain() {
+    while (true) {
+      Runnable next;
+      synchronized (this) {
+        if (stalling || draining) {
+          return;
+        }
+        next = pending.poll();
+        if (next == null) {
+          return;
+        }
+        draining = true;
+      }
+      try {
+        next.run();
+      } finally {
+        synchronized (this) {
+          draining = false;
+        }
+      }
     }
   }
 

@@ -222,7 +222,9 @@ class StreamConnectionTest {
           return sink.seqs().size() == 200;
         });
     assertEquals(range(1, 200), sink.seqs());
-    assertEquals(1, sink.maxConcurrentSends(), "one send in flight per connection");
+    assertTrue(
+        sink.maxConcurrentSends() <= Math.min(Sender.WINDOW, 16),
+        "in flight: at most the sender's window, within the bounded queue");
     assertTrue(metrics.value("chunk_relay_outbound_queue_frames_max") <= 16);
     assertTrue(metrics.value("chunk_relay_lagging_total") >= 1);
   }
