@@ -40,6 +40,9 @@ public final class Launcher {
   /** Connections the embedded run accepts at once (each WebSocket client holds one). */
   static final int MAX_CONNECTIONS = 25_000;
 
+  /** Per-connection read and write buffer of the embedded connector, bytes. */
+  static final int SOCKET_BUFFER_BYTES = 4096;
+
   private final SettingSource settings = SettingSource.standard();
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
 
@@ -75,6 +78,14 @@ public final class Launcher {
     tomcat.setPort(config.httpPort());
     // Tomcat's default (8,192) would queue the rest of a node's idle WebSocket clients unaccepted.
     tomcat.getConnector().setProperty("maxConnections", Integer.toString(MAX_CONNECTIONS));
+    // Each connection keeps a read and a write buffer for its whole life (8 KiB each by default):
+    // most of a quiet WebSocket client's heap. 4 KiB still holds any frame of a normal chunk.
+    tomcat
+        .getConnector()
+        .setProperty("socket.appReadBufSize", Integer.toString(SOCKET_BUFFER_BYTES));
+    tomcat
+        .getConnector()
+        .setProperty("socket.appWriteBufSize", Integer.toString(SOCKET_BUFFER_BYTES));
     tomcat.setAddDefaultWebXmlToWebapp(false);
     quietErrorPages((StandardHost) tomcat.getHost());
     Context context = tomcat.addWebapp("", extractWar(dataDir).toString());
