@@ -2,7 +2,6 @@ package io.chunkrelay.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -210,7 +209,7 @@ public final class ReplyWriter implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new ChunkRelayException(0, "interrupted", "finishing the reply was interrupted", e);
     }
-    JsonNode json = parse(response.body());
+    JsonNode json = RetryingRequests.parse(response.body());
     int status = response.statusCode();
     if (status < 300) {
       return new Reply(streamId, producerId, lines.size(), json.path("lastSeq").asLong());
@@ -255,16 +254,6 @@ public final class ReplyWriter implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ChunkRelayException(0, "interrupted", "the reply was interrupted", e);
-    }
-  }
-
-  private static JsonNode parse(String text) {
-    try {
-      return text.isEmpty()
-          ? ChunkRelayClient.JSON.createObjectNode()
-          : ChunkRelayClient.JSON.readTree(text);
-    } catch (IOException notJson) {
-      return ChunkRelayClient.JSON.createObjectNode();
     }
   }
 }

@@ -92,7 +92,8 @@ final class RetryingRequests {
     }
   }
 
-  private static JsonNode parse(String body) {
+  /** An answer's body as JSON; an empty object for an empty body or one that is not JSON. */
+  static JsonNode parse(String body) {
     try {
       return body.isEmpty()
           ? ChunkRelayClient.JSON.createObjectNode()

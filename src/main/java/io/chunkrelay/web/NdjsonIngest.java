@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chunkrelay.config.RelayConfig.Limits;
 import io.chunkrelay.store.Appended;
 import io.chunkrelay.store.ChunkLog;
-import io.chunkrelay.store.ChunkLogException;
 import io.chunkrelay.store.NewChunk;
 import io.chunkrelay.store.ProducerClaim;
 import io.chunkrelay.wire.ProblemType;
@@ -237,8 +236,10 @@ final class NdjsonIngest implements ReadListener, AsyncListener {
     if (inFlight || answered) {
       return;
     }
-    boolean refused = problem instanceof ChunkLogException;
-    if (!waiting.isEmpty() && !refused) {
+    // After a bad line the whole lines before it still go in; after a failed or refused append
+    // nothing more does, or the stream could hold a line without the one before it.
+    boolean appendFailed = problem != null && !(problem instanceof ApiException);
+    if (!waiting.isEmpty() && !appendFailed) {
       List<NewChunk> batch =
           new ArrayList<>(waiting.subList(0, Math.min(waiting.size(), maxBatchChunks)));
       waiting.subList(0, batch.size()).clear();

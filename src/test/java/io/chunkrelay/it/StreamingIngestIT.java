@@ -146,6 +146,25 @@ class StreamingIngestIT {
   }
 
   @Test
+  void aStreamCompletedWhileItsBodyIsOpenEndsTheRequestAndStoresNothingMore() {
+    String stream = "ingest-completed-" + UUID.randomUUID();
+    try (ChunkedPost post = ChunkedPost.open(host(), port(), path(stream))) {
+      post.line(line("before", false));
+      Await.until(() -> ChunkTable.head(stream) == 1, WAIT);
+      assertEquals(
+          200, new Http(base).postJson("api/streams/" + stream + "/complete", "").status());
+      post.line(line("after", false));
+      ChunkedPost.Answer answer = post.answer();
+      assertEquals(409, answer.status());
+      assertEquals("stream-completed", answer.json().get("code").asText());
+      assertEquals(1, answer.json().get("count").asLong(), "what the body stored before");
+    }
+    assertEquals(
+        List.of("before"),
+        ChunkTable.chunks(stream).stream().map(ChunkTable.Row::content).toList());
+  }
+
+  @Test
   void producerHeadersMakeSingleAndBatchAppendsIdempotent() {
     Http http = new Http(base);
     String stream = "producer-json-" + UUID.randomUUID();
