@@ -277,11 +277,12 @@ public final class Benchmark {
   private static long produceStreamed(Http http, String stream, int seconds, AtomicLong appended) {
     LineSource lines = new LineSource(seconds);
     Http.Response response =
-        http.post(
-            "api/streams/" + stream + "/chunks",
-            HttpRequest.BodyPublishers.ofInputStream(() -> lines),
-            "Content-Type",
-            "application/x-ndjson");
+        http.send(
+            HttpRequest.newBuilder(http.base().resolve("api/streams/" + stream + "/chunks"))
+                .timeout(Duration.ofSeconds(seconds + 60L))
+                .header("Content-Type", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> lines))
+                .build());
     if (response.status() != 201 || response.json().get("count").asLong() != lines.lines()) {
       throw new IllegalStateException(
           "streamed " + lines.lines() + " lines, answered " + response.body());
