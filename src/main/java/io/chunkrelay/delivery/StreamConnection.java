@@ -107,10 +107,17 @@ public final class StreamConnection implements LiveListener {
    * would see the connection drop (1006) instead.
    */
   void goAway() {
+    goingAway = true;
+    if (state == DeliveryState.OPENING) {
+      // Not registered yet: nobody waits for it, and nothing was sent.
+      onSerial(this::release);
+      return;
+    }
     if (state != DeliveryState.CLOSED) {
+      // It stays registered until the client answers the close ({@link #closed}): that is what
+      // the stopping node waits for, so the close frame leaves before the connector stops.
       sender.close(1001, "node shutting down");
     }
-    onSerial(this::release);
   }
 
   /** The client went away or the endpoint closed: stop everything, without sending. */

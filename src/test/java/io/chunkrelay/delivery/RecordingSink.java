@@ -16,6 +16,7 @@ final class RecordingSink implements FrameSink {
   private volatile boolean stalling;
   private boolean draining;
   private volatile int closeCode = -1;
+  private volatile Runnable onClose;
   private int concurrentSends;
   private int maxConcurrentSends;
 
@@ -39,6 +40,15 @@ final class RecordingSink implements FrameSink {
   @Override
   public void close(int code, String reason) {
     closeCode = code;
+    Runnable answer = onClose;
+    if (answer != null) {
+      answer.run();
+    }
+  }
+
+  /** What a client's answer to a close does (the endpoint's onClose). */
+  void whenClosed(Runnable answer) {
+    this.onClose = answer;
   }
 
   void stall() {

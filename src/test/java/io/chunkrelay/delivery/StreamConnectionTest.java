@@ -43,6 +43,12 @@ class StreamConnectionTest {
     return delivery;
   }
 
+  /** The connection's sink answers a close as a client does: the connection hears it closed. */
+  private static StreamConnection answering(StreamConnection connection, RecordingSink sink) {
+    sink.whenClosed(connection::closed);
+    return connection;
+  }
+
   @AfterEach
   void stop() {
     if (delivery != null) {
@@ -72,7 +78,7 @@ class StreamConnectionTest {
             appendAndPublish("7");
           }
         };
-    delivery(1000, racing).open("c1", STREAM, 0, sink);
+    answering(delivery(1000, racing).open("c1", STREAM, 0, sink), sink);
     await(() -> sink.seqs().size() == 7);
     for (int i = 8; i <= 10; i++) {
       appendAndPublish(Integer.toString(i));
@@ -96,7 +102,7 @@ class StreamConnectionTest {
             }
           }
         };
-    delivery(1000, racing).open("c1", STREAM, 0, sink);
+    answering(delivery(1000, racing).open("c1", STREAM, 0, sink), sink);
     await(() -> sink.seqs().size() >= 7);
     for (int i = 8; i <= 10; i++) {
       appendAndPublish(Integer.toString(i));
@@ -110,7 +116,7 @@ class StreamConnectionTest {
     appendN(3);
     feed.holdConfirmations();
     Delivery node = delivery(1000, DeliveryHooks.NONE);
-    StreamConnection connection = node.open("c1", STREAM, 0, sink);
+    StreamConnection connection = answering(node.open("c1", STREAM, 0, sink), sink);
     await(() -> connection.state() == DeliveryState.SUBSCRIBING);
     Await.sleep(200);
     assertEquals(List.of(), sink.seqs());
@@ -122,7 +128,7 @@ class StreamConnectionTest {
 
   @Test
   void aGapInTheLiveFeedIsReadFromTheLog() {
-    delivery(1000, DeliveryHooks.NONE).open("c1", STREAM, 0, sink);
+    answering(delivery(1000, DeliveryHooks.NONE).open("c1", STREAM, 0, sink), sink);
     appendAndPublish("1");
     await(() -> sink.seqs().size() == 1);
     log.append(STREAM, "2 (publish lost)");
@@ -134,7 +140,7 @@ class StreamConnectionTest {
   @Test
   void liveDuplicatesAreDropped() {
     StoredChunk first = log.append(STREAM, "1");
-    delivery(1000, DeliveryHooks.NONE).open("c1", STREAM, 0, sink);
+    answering(delivery(1000, DeliveryHooks.NONE).open("c1", STREAM, 0, sink), sink);
     await(() -> sink.seqs().size() == 1);
     feed.publish(STREAM, first);
     feed.publish(STREAM, first, appendAndPublish("2"));
@@ -146,7 +152,8 @@ class StreamConnectionTest {
 
   @Test
   void aLostLastPublishIsFoundWhenTheStreamGoesQuiet() {
-    StreamConnection connection = delivery(1000, DeliveryHooks.NONE).open("c1", STREAM, 0, sink);
+    StreamConnection connection =
+        answering(delivery(1000, DeliveryHooks.NONE).open("c1", STREAM, 0, sink), sink);
     await(() -> connection.state() == DeliveryState.LIVE);
     appendAndPublish("1");
     await(() -> sink.seqs().size() == 1);
@@ -165,7 +172,7 @@ class StreamConnectionTest {
     for (int i = 0; i < connections; i++) {
       RecordingSink each = new RecordingSink();
       sinks.add(each);
-      node.open("c" + i, STREAM, 0, each);
+      answering(node.open("c" + i, STREAM, 0, each), each);
     }
     await(() -> sinks.stream().allMatch(each -> each.seqs().size() == 1));
     int headReadsBefore = log.headReads();
@@ -190,7 +197,7 @@ class StreamConnectionTest {
 
   @Test
   void deliveryContinuesFromTheLogWhileTheFeedIsDownAndRepairsWhenItReturns() {
-    delivery(1000, DeliveryHooks.NONE).open("c1", STREAM, 0, sink);
+    answering(delivery(1000, DeliveryHooks.NONE).open("c1", STREAM, 0, sink), sink);
     appendAndPublish("1");
     await(() -> sink.seqs().size() == 1);
     feed.down();
@@ -207,7 +214,8 @@ class StreamConnectionTest {
 
   @Test
   void aFullQueueLagsAndRereadsTheLogWithoutLosingAnything() {
-    StreamConnection connection = delivery(16, DeliveryHooks.NONE).open("c1", STREAM, 0, sink);
+    StreamConnection connection =
+        answering(delivery(16, DeliveryHooks.NONE).open("c1", STREAM, 0, sink), sink);
     await(() -> connection.state() == DeliveryState.LIVE);
     sink.stall();
     for (int i = 1; i <= 200; i++) {
@@ -232,7 +240,7 @@ class StreamConnectionTest {
   @Test
   void theCompleteFrameComesAfterEveryChunkAndClosesNormally() {
     appendN(3);
-    delivery(1000, DeliveryHooks.NONE).open("c1", STREAM, 1, sink);
+    answering(delivery(1000, DeliveryHooks.NONE).open("c1", STREAM, 1, sink), sink);
     await(() -> sink.seqs().size() == 2);
     log.append(STREAM, "4, published never");
     long last = log.complete(STREAM);
@@ -249,7 +257,7 @@ class StreamConnectionTest {
   void aFailingLogReadIsRetried() {
     appendN(2);
     log.failing(true);
-    delivery(1000, DeliveryHooks.NONE).open("c1", STREAM, 0, sink);
+    answering(delivery(1000, DeliveryHooks.NONE).open("c1", STREAM, 0, sink), sink);
     await(() -> log.reads() >= 3);
     assertEquals(List.of(), sink.seqs());
     log.failing(false);
@@ -260,7 +268,7 @@ class StreamConnectionTest {
   void registryFailsClosed() {
     Delivery node = delivery(1000, DeliveryHooks.NONE);
     assertFalse(node.registry().isReady("nobody"), "an unknown connection is never ready");
-    StreamConnection connection = node.open("c1", STREAM, 0, sink);
+    StreamConnection connection = answering(node.open("c1", STREAM, 0, sink), sink);
     await(() -> node.registry().isReady("c1"));
     StreamConnection twin = node.connection("c1", STREAM, 0, new RecordingSink());
     IllegalStateException duplicate =
@@ -281,7 +289,7 @@ class StreamConnectionTest {
             1000,
             DeliveryHooks.NONE,
             metrics);
-    StreamConnection connection = delivery.open("c1", STREAM, 0, sink);
+    StreamConnection connection = answering(delivery.open("c1", STREAM, 0, sink), sink);
     await(() -> connection.state() == DeliveryState.LIVE);
     log.append(STREAM, "1, published by a node of another version");
     feed.unreadable(STREAM);
@@ -293,7 +301,7 @@ class StreamConnectionTest {
   @Test
   void theSendPathAsksTheRegistryAndHoldsFramesForAConnectionItDoesNotHold() {
     Delivery node = delivery(1000, DeliveryHooks.NONE);
-    StreamConnection connection = node.open("c1", STREAM, 0, sink);
+    StreamConnection connection = answering(node.open("c1", STREAM, 0, sink), sink);
     await(() -> connection.state() == DeliveryState.LIVE);
     node.registry().unregister(connection);
     appendAndPublish("1");
@@ -326,7 +334,7 @@ class StreamConnectionTest {
         for (int i = 0; i < after + 3; i++) {
           seedLog.append(STREAM, "early");
         }
-        node.open("c", STREAM, after, seedSink);
+        answering(node.open("c", STREAM, after, seedSink), seedSink);
         StoredChunk previous = null;
         for (int i = seedLog.chunksAfter(STREAM, 0, 10_000).chunks().size(); i < total; i++) {
           StoredChunk chunk = seedLog.append(STREAM, "c" + i);
