@@ -1,6 +1,6 @@
 package io.chunkrelay.delivery;
 
-import java.util.ArrayDeque;
+import java.util.ArrayList;
 
 /**
  * Keeps promise 5's bound: one connection's frames waiting to be sent, bounded by count and by
@@ -8,7 +8,10 @@ import java.util.ArrayDeque;
  * too. Not thread-safe: used only on its connection's serial executor.
  */
 final class OutboundQueue {
-  private final ArrayDeque<Frame> frames = new ArrayDeque<>();
+  // frames.get(head) is the head; removed frames before it are dropped in bulk (amortised O(1)),
+  // so the frame n places behind the head is one index away: the send loop asks for each in turn.
+  private final ArrayList<Frame> frames = new ArrayList<>();
+  private int head;
   private final int maxFrames;
   private final long maxBytes;
   private long bytes;
@@ -20,11 +23,10 @@ final class OutboundQueue {
 
   /** Adds the frame if it fits within both bounds; returns whether it did. */
   boolean offer(Frame frame) {
-    if (frames.size() >= maxFrames || bytes + frame.bytes() > maxBytes) {
+    if (size() >= maxFrames || bytes + frame.bytes() > maxBytes) {
       return false;
     }
-    frames.add(frame);
-    bytes += frame.bytes();
+    force(frame);
     return true;
   }
 
@@ -35,40 +37,36 @@ final class OutboundQueue {
   }
 
   Frame peek() {
-    return frames.peek();
+    return peek(0);
   }
 
-  /**
-   * The frame {@code index} places behind the head, or null (a short walk: sends are few ahead).
-   */
+  /** The frame {@code index} places behind the head, or null. */
   Frame peek(int index) {
-    if (index == 0) {
-      return frames.peek();
-    }
-    if (index >= frames.size()) {
-      return null;
-    }
-    java.util.Iterator<Frame> walk = frames.iterator();
-    for (int i = 0; i < index; i++) {
-      walk.next();
-    }
-    return walk.next();
+    return index < size() ? frames.get(head + index) : null;
   }
 
   void removeHead() {
-    Frame head = frames.poll();
-    if (head != null) {
-      bytes -= head.bytes();
+    if (size() == 0) {
+      return;
+    }
+    bytes -= frames.get(head).bytes();
+    frames.set(head++, null);
+    if (head == frames.size()) {
+      frames.clear();
+      head = 0;
+    } else if (head >= 64 && head * 2 >= frames.size()) {
+      frames.subList(0, head).clear();
+      head = 0;
     }
   }
 
   /** At most half full by count and by bytes: room to read from the log again. */
   boolean isBelowLowWater() {
-    return frames.size() <= maxFrames / 2 && bytes <= maxBytes / 2;
+    return size() <= maxFrames / 2 && bytes <= maxBytes / 2;
   }
 
   int size() {
-    return frames.size();
+    return frames.size() - head;
   }
 
   long bytes() {
@@ -77,6 +75,7 @@ final class OutboundQueue {
 
   void clear() {
     frames.clear();
+    head = 0;
     bytes = 0;
   }
 }
