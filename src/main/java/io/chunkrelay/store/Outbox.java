@@ -56,7 +56,6 @@ public final class Outbox {
    * each look into a scan of every chunk.
    */
   public List<Unpublished> unpublishedSince(Instant since, int limit) {
-    summarizeNewChunks();
     return unpublished(
         // Materialized, so the plan always starts from the recent chunks (BRIN), never from a scan
         // of every stream.
@@ -83,6 +82,9 @@ public final class Outbox {
   private List<Unpublished> unpublished(String sql, Timestamp since, int limit) {
     List<Unpublished> streams = new ArrayList<>();
     try (Connection connection = dataSource.getConnection()) {
+      if (since != null) {
+        summarizeNewChunks(connection);
+      }
       connection.setAutoCommit(false);
       try (Statement plan = connection.createStatement()) {
         if (since != null) {
@@ -120,16 +122,15 @@ public final class Outbox {
    * the index's owner may; a role that may not is told once, and the look-up then relies on
    * autovacuum's summaries.
    */
-  private void summarizeNewChunks() {
+  private void summarizeNewChunks(Connection connection) throws SQLException {
     if (!maySummarize) {
       return;
     }
-    try (Connection connection = dataSource.getConnection();
-        Statement summarize = connection.createStatement()) {
+    try (Statement summarize = connection.createStatement()) {
       summarize.execute("select brin_summarize_new_values('chunks_created_at'::regclass)");
     } catch (SQLException e) {
       if (!"42501".equals(e.getSQLState())) {
-        throw new StoreException("summarising new chunk pages failed", e);
+        throw e;
       }
       maySummarize = false;
       LOG.warn(

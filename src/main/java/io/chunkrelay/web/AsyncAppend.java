@@ -126,7 +126,11 @@ final class AsyncAppend implements AsyncListener {
     ObjectNode body = WireFormat.object();
     body.put("streamId", streamId);
     if (appended.producerSeq() >= 0) {
-      ProducerHeaders.echo((HttpServletRequest) async.getRequest(), response, appended);
+      // The epoch header was validated before the append was queued.
+      long epoch =
+          Long.parseLong(
+              ((HttpServletRequest) async.getRequest()).getHeader(ProducerHeaders.EPOCH).trim());
+      ProducerHeaders.echo(response, epoch, appended.producerSeq());
     }
     if (appended.count() == 0 && !appended.replayed()) {
       // An idempotent producer's resend of chunks stored before: nothing new, nothing created.

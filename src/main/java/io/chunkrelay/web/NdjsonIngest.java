@@ -300,8 +300,7 @@ final class NdjsonIngest implements ReadListener, AsyncListener {
       HttpServletResponse response = (HttpServletResponse) async.getResponse();
       try {
         if (producer.isPresent() && tally.producerSeq() >= 0) {
-          response.setHeader(ProducerHeaders.EPOCH, Long.toString(producer.get().epoch()));
-          response.setHeader(ProducerHeaders.SEQ, Long.toString(tally.producerSeq()));
+          ProducerHeaders.echo(response, producer.get().epoch(), tally.producerSeq());
         }
         ObjectNode stored = tally.json();
         if (problem == null) {

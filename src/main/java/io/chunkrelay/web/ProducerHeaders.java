@@ -1,12 +1,10 @@
 package io.chunkrelay.web;
 
-import io.chunkrelay.store.Appended;
 import io.chunkrelay.store.ProducerClaim;
 import io.chunkrelay.wire.ProblemType;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.util.Collections;
-import java.util.List;
+import java.util.Enumeration;
 import java.util.Optional;
 
 /**
@@ -46,18 +44,26 @@ final class ProducerHeaders {
     return Optional.of(new ProducerClaim(id, number(EPOCH, epoch), number(SEQ, seq)));
   }
 
-  /** Tells the producer where it stands after a successful append. */
-  static void echo(HttpServletRequest request, HttpServletResponse response, Appended appended) {
-    response.setHeader(EPOCH, request.getHeader(EPOCH));
-    response.setHeader(SEQ, Long.toString(appended.producerSeq()));
+  /**
+   * Tells the producer where it stands after a successful append: its epoch, and the number of the
+   * last chunk stored in it.
+   */
+  static void echo(HttpServletResponse response, long epoch, long producerSeq) {
+    response.setHeader(EPOCH, Long.toString(epoch));
+    response.setHeader(SEQ, Long.toString(producerSeq));
   }
 
+  /** The header's one value (trimmed), null if absent; sent twice, it is refused. */
   private static String single(HttpServletRequest request, String name) {
-    List<String> values = Collections.list(request.getHeaders(name));
-    if (values.size() > 1) {
-      throw invalid(name + " was sent " + values.size() + " times; send it once");
+    Enumeration<String> values = request.getHeaders(name);
+    if (values == null || !values.hasMoreElements()) {
+      return null;
     }
-    return values.isEmpty() ? null : values.get(0).trim();
+    String value = values.nextElement();
+    if (values.hasMoreElements()) {
+      throw invalid(name + " was sent more than once; send it once");
+    }
+    return value.trim();
   }
 
   private static long number(String name, String raw) {
