@@ -13,6 +13,15 @@ public interface FrameSink {
    */
   void send(Frame frame, Consumer<Throwable> done);
 
+  /**
+   * Runs {@code sends} (several {@link #send}s and what their completions start) so that the frames
+   * may leave together, in one write to the network at the end, instead of one write each.
+   * Completions keep their meaning: a send completes when its frame was handed over.
+   */
+  default void batch(Runnable sends) {
+    sends.run();
+  }
+
   /** Closes the connection with a WebSocket close code. */
   void close(int code, String reason);
 }

@@ -3,6 +3,7 @@ package io.chunkrelay.delivery;
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,12 +18,22 @@ final class SerialExecutor implements Executor {
 
   private final Executor pool;
   private final String name;
+  private final Consumer<Runnable> batch;
   private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
   private boolean scheduled;
 
   SerialExecutor(Executor pool, String name) {
+    this(pool, name, Runnable::run);
+  }
+
+  /**
+   * @param batch runs each turn of up to {@value #BATCH} tasks (a connection's sends are flushed
+   *     together at its end, see {@link FrameSink#batch})
+   */
+  SerialExecutor(Executor pool, String name, Consumer<Runnable> batch) {
     this.pool = pool;
     this.name = name;
+    this.batch = batch;
   }
 
   @Override
@@ -49,13 +60,27 @@ final class SerialExecutor implements Executor {
   }
 
   private void drain() {
+    boolean[] more = new boolean[1];
+    try {
+      batch.accept(() -> more[0] = runTurn());
+    } catch (RuntimeException e) {
+      // The turn itself ran (it catches its tasks' failures); only its end, the flush, failed.
+      LOG.error("ending a turn of {} failed", name, e);
+    }
+    if (more[0]) {
+      submit();
+    }
+  }
+
+  /** Runs up to {@value #BATCH} tasks; returns whether tasks are left for another turn. */
+  private boolean runTurn() {
     for (int i = 0; i < BATCH; i++) {
       Runnable task;
       synchronized (tasks) {
         task = tasks.poll();
         if (task == null) {
           scheduled = false;
-          return;
+          return false;
         }
       }
       try {
@@ -64,6 +89,6 @@ final class SerialExecutor implements Executor {
         LOG.error("task of {} failed", name, e);
       }
     }
-    submit();
+    return true;
   }
 }

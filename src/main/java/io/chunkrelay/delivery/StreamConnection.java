@@ -46,7 +46,7 @@ public final class StreamConnection implements LiveListener {
     this.node = node;
     this.id = id;
     this.streamId = streamId;
-    this.serial = new SerialExecutor(node.pool(), "connection " + id);
+    this.serial = new SerialExecutor(node.pool(), "connection " + id, sink::batch);
     this.merger =
         new SeqMerger(
             after,

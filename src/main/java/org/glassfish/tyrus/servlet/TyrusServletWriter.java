@@ -33,7 +33,8 @@ import org.glassfish.tyrus.spi.Writer;
  * there. No thread ever blocks on a slow client: frames wait in this connection's FIFO queue and
  * their completion handlers fire only once the container has taken the bytes, which is what gives
  * Tyrus's async sends (and Chunk Relay's bounded per-connection queue above them) real
- * back-pressure.
+ * back-pressure. Frames written inside a {@link WriteBatch} are flushed once, when the batch ends
+ * (a close frame at once), so a burst of small frames costs one system call, not one each.
  *
  * <p><b>Concurrency.</b> Tyrus calls {@link #write} from any application thread and the container
  * calls {@link #onWritePossible()} and {@link #onError} from its own; one lock guards the queue and
@@ -101,6 +102,11 @@ final class TyrusServletWriter extends Writer implements WriteListener {
       }
     }
     runCallbacks();
+  }
+
+  /** The end of a {@link WriteBatch} this writer was written to in: flush what it deferred. */
+  void flushDeferred() {
+    onWritePossible();
   }
 
   @Override
@@ -175,6 +181,9 @@ final class TyrusServletWriter extends Writer implements WriteListener {
         }
       }
       if (out.isReady()) {
+        if (!closeRequested && WriteBatch.deferFlush(this)) {
+          return; // the thread's WriteBatch flushes once, when it ends
+        }
         out.flush();
         if (closeRequested && out.isReady()) {
           // Everything, the close frame included, has left the container's buffer.

@@ -36,6 +36,7 @@ public final class Deployments {
         ShrinkWrap.create(WebArchive.class, "chunk-relay.war")
             .addPackages(true, Filters.exclude(NOT_IN_WAR), "io.chunkrelay")
             .addClass("org.glassfish.tyrus.servlet.TyrusServletWriter")
+            .addClass("org.glassfish.tyrus.servlet.WriteBatch")
             .addAsLibraries(
                 Maven.resolver()
                     .loadPomFromFile("pom.xml")
