@@ -1,10 +1,15 @@
 package io.chunkrelay.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.chunkrelay.it.support.Http;
 import io.chunkrelay.it.support.ResumingClient;
+import io.chunkrelay.testing.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -242,33 +247,50 @@ public final class Benchmark {
     }
     long deadline = chunks < 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(-chunks) : 0;
     long last = 0;
-    for (int i = 0; chunks < 0 ? System.nanoTime() < deadline : i < chunks; i += batch) {
-      if (paced) {
-        Thread.sleep(5 + random.nextInt(30));
-      }
-      Http http = https.get(random.nextInt(https.size()));
-      String body;
-      if (batch == 1) {
-        body = Http.chunk("m", "t=" + System.nanoTime());
-      } else {
-        StringBuilder array = new StringBuilder("[");
-        for (int b = 0; b < batch; b++) {
-          array.append(b == 0 ? "" : ",").append(Http.chunk("m", "t=" + System.nanoTime()));
+    List<KeepAliveHttp> connections =
+        https.stream().map(http -> new KeepAliveHttp(http.base())).toList();
+    try {
+      for (int i = 0; chunks < 0 ? System.nanoTime() < deadline : i < chunks; i += batch) {
+        if (paced) {
+          Thread.sleep(5 + random.nextInt(30));
         }
-        body = array.append(']').toString();
+        last =
+            append(
+                connections.get(random.nextInt(connections.size())),
+                "api/streams/" + stream + "/chunks",
+                batch);
+        appended.addAndGet(batch);
       }
-      Http.Response response = http.postJson("api/streams/" + stream + "/chunks", body);
-      if (response.status() != 201) {
-        throw new IllegalStateException("append failed: " + response.body());
-      }
-      last =
-          batch == 1
-              ? response.json().get("seq").asLong()
-              : response.json().get("lastSeq").asLong();
-      appended.addAndGet(batch);
+    } finally {
+      connections.forEach(KeepAliveHttp::close);
     }
     https.get(0).postJson("api/streams/" + stream + "/complete", "");
     return last;
+  }
+
+  /** One append of {@code batch} chunks, each carrying its send time; returns its last seq. */
+  private static long append(KeepAliveHttp http, String path, int batch) {
+    String body;
+    if (batch == 1) {
+      body = Http.chunk("m", "t=" + System.nanoTime());
+    } else {
+      StringBuilder array = new StringBuilder("[");
+      for (int b = 0; b < batch; b++) {
+        array.append(b == 0 ? "" : ",").append(Http.chunk("m", "t=" + System.nanoTime()));
+      }
+      body = array.append(']').toString();
+    }
+    try {
+      KeepAliveHttp.Answer answer =
+          http.post(path, "application/json", body.getBytes(StandardCharsets.UTF_8));
+      if (answer.status() != 201) {
+        throw new IllegalStateException("append failed: " + answer.status() + " " + answer.body());
+      }
+      JsonNode json = Json.MAPPER.readTree(answer.body());
+      return batch == 1 ? json.get("seq").asLong() : json.get("lastSeq").asLong();
+    } catch (IOException e) {
+      throw new UncheckedIOException("append to " + path + " failed", e);
+    }
   }
 
   /**

@@ -152,6 +152,12 @@ public final class ResumingClient {
       }
     }
 
+    /** Demand for every frame at once: a demand signal per frame is a hand-off per frame. */
+    @Override
+    public void onOpen(WebSocket webSocket) {
+      webSocket.request(Long.MAX_VALUE);
+    }
+
     @Override
     public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
       partial.append(data);
@@ -160,7 +166,6 @@ public final class ResumingClient {
         partial.setLength(0);
         receive(text);
       }
-      webSocket.request(1);
       return null;
     }
 
