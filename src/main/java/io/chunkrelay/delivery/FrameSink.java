@@ -22,6 +22,12 @@ public interface FrameSink {
     sends.run();
   }
 
+  /**
+   * Inside a {@link #batch}: hands over now what the batch held back so far, before the caller does
+   * something slow. Does nothing where sends are not held back.
+   */
+  default void flush() {}
+
   /** Closes the connection with a WebSocket close code. */
   void close(int code, String reason);
 }

@@ -53,6 +53,11 @@ final class Sender {
     return inFlight;
   }
 
+  /** Frames sent and held back for one flush at the end of the turn leave now. */
+  void flush() {
+    sink.flush();
+  }
+
   void close(int code, String reason) {
     sink.close(code, reason);
   }

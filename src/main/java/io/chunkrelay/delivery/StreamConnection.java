@@ -170,6 +170,8 @@ public final class StreamConnection implements LiveListener {
       return;
     }
     long after = merger.next() - 1;
+    // What this turn already sent must not wait for the read.
+    sender.flush();
     ChunkPage page;
     try {
       page = node.reader().chunksAfter(streamId, after, node.pageChunks());

@@ -37,6 +37,11 @@ final class SessionSink implements FrameSink {
   }
 
   @Override
+  public void flush() {
+    WriteBatch.flushHeld();
+  }
+
+  @Override
   public void close(int code, String reason) {
     try {
       session.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code), reason));

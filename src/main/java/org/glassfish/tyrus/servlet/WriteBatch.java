@@ -1,6 +1,8 @@
 package org.glassfish.tyrus.servlet;
 
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -39,6 +41,28 @@ public final class WriteBatch {
       for (TyrusServletWriter writer : written) {
         writer.flushDeferred();
       }
+    }
+  }
+
+  /**
+   * Flushes now what this thread's batch held back so far, and keeps the batch open: for a caller
+   * about to do something slow (a database read) while its frames should already be on their way.
+   * Outside a batch it does nothing.
+   */
+  public static void flushHeld() {
+    Set<TyrusServletWriter> written = OPEN.get();
+    if (written == null || written.isEmpty()) {
+      return;
+    }
+    List<TyrusServletWriter> held = new ArrayList<>(written);
+    written.clear();
+    OPEN.remove();
+    try {
+      for (TyrusServletWriter writer : held) {
+        writer.flushDeferred();
+      }
+    } finally {
+      OPEN.set(written);
     }
   }
 

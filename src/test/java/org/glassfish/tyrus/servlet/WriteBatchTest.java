@@ -53,6 +53,21 @@ class WriteBatchTest {
   }
 
   @Test
+  void whatABatchHeldBackCanBeFlushedBeforeSomethingSlow() {
+    start();
+    WriteBatch.run(
+        () -> {
+          write("before-the-read");
+          WriteBatch.flushHeld();
+          assertEquals(1, stream.flushes, "held frames left before the slow part");
+          write("after-the-read");
+          assertEquals(1, stream.flushes, "and the batch is still open");
+        });
+    assertEquals(2, stream.flushes);
+    assertEquals("before-the-readafter-the-read", stream.text());
+  }
+
+  @Test
   void aCloseInsideABatchIsFlushedAtOnce() {
     start();
     WriteBatch.run(
