@@ -4,6 +4,8 @@ import io.chunkrelay.app.Node;
 import io.chunkrelay.config.ConfigException;
 import io.chunkrelay.config.RelayConfig;
 import io.chunkrelay.config.SettingSource;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
@@ -15,6 +17,7 @@ import java.sql.Driver;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Collections;
+import java.util.EnumSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +59,11 @@ public final class ChunkRelayListener implements ServletContextListener {
 
   private static void register(ServletContext context, Node node) {
     RelayConfig config = node.config();
+    FilterRegistration.Dynamic headers =
+        context.addFilter("security-headers", new SecurityHeaders());
+    headers.setAsyncSupported(true);
+    headers.addMappingForUrlPatterns(
+        EnumSet.of(DispatcherType.REQUEST, DispatcherType.ERROR), false, "/*");
     ServletRegistration.Dynamic streams =
         context.addServlet(
             "streams", new StreamsServlet(node.log(), config.limits(), node.appendAnswerMillis()));

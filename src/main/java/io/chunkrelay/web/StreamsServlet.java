@@ -19,6 +19,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Enumeration;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -72,13 +73,27 @@ public final class StreamsServlet extends HttpServlet {
   }
 
   private void route(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    if (request.getMethod().equals("HEAD")) {
+      HeadResponse head = new HeadResponse(response);
+      routeGets(request, head, "HEAD");
+      head.finish();
+      return;
+    }
+    routeGets(request, response, request.getMethod());
+  }
+
+  /** Routes the request; a HEAD request is routed as the GET it asks about. */
+  private void routeGets(HttpServletRequest request, HttpServletResponse response, String method)
+      throws IOException {
     String[] path = segments(request.getPathInfo());
-    String method = request.getMethod();
+    boolean read = method.equals("GET") || method.equals("HEAD");
     if (path.length == 2 && path[1].equals("chunks")) {
-      switch (method) {
-        case "POST" -> append(request, response, streamId(path[0]));
-        case "GET" -> list(request, response, streamId(path[0]));
-        default -> throw methodNotAllowed(response, "GET, POST");
+      if (method.equals("POST")) {
+        append(request, response, streamId(path[0]));
+      } else if (read) {
+        list(request, response, streamId(path[0]));
+      } else {
+        throw methodNotAllowed(response, "GET, HEAD, POST");
       }
     } else if (path.length == 2 && path[1].equals("complete")) {
       if (!method.equals("POST")) {
@@ -86,8 +101,8 @@ public final class StreamsServlet extends HttpServlet {
       }
       complete(response, streamId(path[0]));
     } else if (path.length == 1) {
-      if (!method.equals("GET")) {
-        throw methodNotAllowed(response, "GET");
+      if (!read) {
+        throw methodNotAllowed(response, "GET, HEAD");
       }
       get(response, streamId(path[0]));
     } else {
@@ -179,9 +194,16 @@ public final class StreamsServlet extends HttpServlet {
   }
 
   private static Optional<String> idempotencyKey(HttpServletRequest request) {
-    String key = request.getHeader("Idempotency-Key");
-    if (key == null) {
+    Enumeration<String> keys = request.getHeaders("Idempotency-Key");
+    if (keys == null || !keys.hasMoreElements()) {
       return Optional.empty();
+    }
+    String key = keys.nextElement();
+    if (keys.hasMoreElements()) {
+      // Which one would a proxy or a retry have meant? Neither is taken.
+      throw new ApiException(
+          ProblemType.INVALID_IDEMPOTENCY_KEY,
+          "Idempotency-Key was sent more than once; send it once");
     }
     boolean visibleAscii = key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e);
     if (key.isEmpty() || key.length() > Limits.IDEMPOTENCY_KEY_MAX_CHARS || !visibleAscii) {
@@ -252,10 +274,16 @@ public final class StreamsServlet extends HttpServlet {
 
   private static long number(
       HttpServletRequest request, String name, long min, long max, long defaultValue) {
-    String raw = request.getParameter(name);
-    if (raw == null) {
+    String[] values = request.getParameterValues(name);
+    if (values == null) {
       return defaultValue;
     }
+    if (values.length > 1) {
+      throw new ApiException(
+          ProblemType.INVALID_PARAMETER,
+          name + " was given " + values.length + " times; give it once");
+    }
+    String raw = values[0];
     try {
       long value = Long.parseLong(raw);
       if (value >= min && value <= max) {

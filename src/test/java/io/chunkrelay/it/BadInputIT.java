@@ -138,7 +138,17 @@ class BadInputIT {
             400,
             "invalid-idempotency-key",
             "Idempotency-Key",
-            "a b"));
+            "a b"),
+        new BadAppend(
+            "two Idempotency-Keys",
+            ok,
+            JSON,
+            400,
+            "invalid-idempotency-key",
+            "Idempotency-Key",
+            "first-key",
+            "Idempotency-Key",
+            "second-key"));
   }
 
   private static final String JSON = "application/json";
@@ -213,7 +223,15 @@ class BadInputIT {
     String stream = "params-" + UUID.randomUUID();
     http.postJson("api/streams/" + stream + "/chunks", Http.chunk("m", "c"));
     for (String query :
-        new String[] {"after=-1", "after=abc", "limit=0", "limit=1001", "after=1.5"}) {
+        new String[] {
+          "after=-1",
+          "after=abc",
+          "limit=0",
+          "limit=1001",
+          "after=1.5",
+          "after=0&after=999",
+          "limit=5&limit=1"
+        }) {
       assertProblem(
           query, http.get("api/streams/" + stream + "/chunks?" + query), 400, "invalid-parameter");
     }
@@ -224,10 +242,65 @@ class BadInputIT {
                 .DELETE()
                 .build());
     assertProblem("DELETE", delete, 405, "method-not-allowed");
-    assertEquals("GET, POST", delete.header("Allow"));
+    assertEquals("GET, HEAD, POST", delete.header("Allow"));
     assertProblem("unknown path", http.get("api/streams/" + stream + "/nope"), 404, "not-found");
     assertProblem("unknown api", http.get("api/other"), 404, "not-found");
     assertEquals(1, ChunkTable.head(stream));
+  }
+
+  @Test
+  void headAnswersWhatGetWouldWithoutItsBody() {
+    Http http = new Http(base);
+    String stream = "head-" + UUID.randomUUID();
+    http.postJson("api/streams/" + stream + "/chunks", Http.chunk("m", "c"));
+    for (String path :
+        new String[] {"api/streams/" + stream, "api/streams/" + stream + "/chunks?after=0"}) {
+      Http.Response get = http.get(path);
+      Http.Response head = head(http, path);
+      assertEquals(200, head.status(), path);
+      assertEquals("", head.body(), path + ": HEAD sent a body");
+      assertEquals(get.contentType(), head.contentType(), path);
+      assertEquals(
+          String.valueOf(get.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length),
+          head.header("Content-Length"),
+          path + ": HEAD's Content-Length is GET's body's");
+    }
+    Http.Response unknown = head(http, "api/streams/unknown-" + UUID.randomUUID());
+    assertEquals(404, unknown.status());
+    assertEquals("", unknown.body());
+    assertEquals(405, head(http, "api/streams/" + stream + "/complete").status());
+    assertEquals(1, ChunkTable.head(stream), "HEAD changed nothing");
+  }
+
+  @Test
+  void everyAnswerTellsBrowsersNotToFrameSniffOrLoadFromElsewhere() {
+    Http http = new Http(base);
+    for (Http.Response response :
+        new Http.Response[] {
+          http.get(""),
+          http.get("js/demo.js"),
+          http.get("api/streams/x/nope"),
+          http.postJson(
+              "api/streams/headers-" + UUID.randomUUID() + "/chunks", Http.chunk("m", "c"))
+        }) {
+      String page = response.raw().uri().getPath();
+      assertEquals(
+          "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self';"
+              + " frame-ancestors 'none'",
+          response.header("Content-Security-Policy"),
+          page);
+      assertEquals("nosniff", response.header("X-Content-Type-Options"), page);
+      assertEquals("DENY", response.header("X-Frame-Options"), page);
+      assertEquals("no-referrer", response.header("Referrer-Policy"), page);
+    }
+  }
+
+  private static Http.Response head(Http http, String path) {
+    return http.send(
+        HttpRequest.newBuilder(http.base().resolve(path))
+            .timeout(Duration.ofSeconds(10))
+            .method("HEAD", HttpRequest.BodyPublishers.noBody())
+            .build());
   }
 
   @Test
