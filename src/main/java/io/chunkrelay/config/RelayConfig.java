@@ -15,6 +15,8 @@ import java.util.Optional;
  * The rest are limits with safe defaults; each name carries its unit.
  *
  * @param httpPort port of the embedded run ({@code CHUNK_RELAY_HTTP_PORT})
+ * @param httpAddress address the embedded run listens on ({@code CHUNK_RELAY_HTTP_ADDRESS}): the
+ *     loopback address while the demo chat runs (it needs no token), every interface otherwise
  * @param nodeId this node's name in logs and metrics ({@code CHUNK_RELAY_NODE_ID})
  * @param database how to reach PostgreSQL
  * @param redis how to reach Redis and name its channels
@@ -27,6 +29,7 @@ import java.util.Optional;
  */
 public record RelayConfig(
     int httpPort,
+    String httpAddress,
     String nodeId,
     DatabaseSettings database,
     RedisSettings redis,
@@ -37,6 +40,8 @@ public record RelayConfig(
     GroupSettings group) {
 
   public static final int DEFAULT_HTTP_PORT = 8080;
+  public static final String LOOPBACK_ADDRESS = "127.0.0.1";
+  public static final String ALL_INTERFACES = "0.0.0.0";
   public static final String DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
   public static final int DEFAULT_DB_POOL_SIZE = 10;
   public static final long DEFAULT_DB_CONNECT_TIMEOUT_MILLIS = 5_000;
@@ -287,9 +292,21 @@ public record RelayConfig(
                 (int) GroupSettings.DEFAULT_LINGER_MICROS,
                 0,
                 1_000_000));
+    String httpAddress =
+        in.ipAddress(
+            "CHUNK_RELAY_HTTP_ADDRESS", demo.enabled() ? LOOPBACK_ADDRESS : ALL_INTERFACES);
     String nodeId = in.optional("CHUNK_RELAY_NODE_ID").orElseGet(() -> hostName() + ":" + httpPort);
     return new RelayConfig(
-        httpPort, nodeId, database, redis, limits, delivery, relayAfterMillis, demo, group);
+        httpPort,
+        httpAddress,
+        nodeId,
+        database,
+        redis,
+        limits,
+        delivery,
+        relayAfterMillis,
+        demo,
+        group);
   }
 
   private static String hostName() {

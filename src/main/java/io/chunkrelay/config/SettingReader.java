@@ -1,6 +1,9 @@
 package io.chunkrelay.config;
 
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
+import java.util.Arrays;
 import java.util.Optional;
 
 /**
@@ -55,6 +58,29 @@ final class SettingReader {
     }
     throw new ConfigException(
         name + " must be at most 64 visible ASCII characters, got '" + prefix + "'");
+  }
+
+  /** An IP address literal: a listen address must not depend on DNS at start-up. */
+  String ipAddress(String name, String defaultValue) {
+    String raw = source.get(name).orElse(defaultValue);
+    String address = raw.trim();
+    if (address.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}")) {
+      if (Arrays.stream(address.split("\\.")).allMatch(octet -> Integer.parseInt(octet) <= 255)) {
+        return address;
+      }
+    } else if (address.matches("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")) {
+      try {
+        InetAddress.getByName(address); // a string with ':' is read as an IPv6 literal, no DNS
+        return address;
+      } catch (UnknownHostException notAnAddress) {
+        // reported below with examples
+      }
+    }
+    throw new ConfigException(
+        name
+            + " must be an IP address to listen on (127.0.0.1, 0.0.0.0, ::1, ::), got '"
+            + raw
+            + "'");
   }
 
   URI redisUrl(String name) {

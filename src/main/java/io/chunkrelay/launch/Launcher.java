@@ -76,6 +76,7 @@ public final class Launcher {
     Tomcat tomcat = new Tomcat();
     tomcat.setBaseDir(dataDir.resolve("tomcat").toAbsolutePath().toString());
     tomcat.setPort(config.httpPort());
+    tomcat.getConnector().setProperty("address", config.httpAddress());
     // Tomcat's default (8,192) would queue the rest of a node's idle WebSocket clients unaccepted.
     tomcat.getConnector().setProperty("maxConnections", Integer.toString(MAX_CONNECTIONS));
     // Each connection keeps a read and a write buffer for its whole life (8 KiB each by default):
@@ -102,8 +103,23 @@ public final class Launcher {
       System.exit(1);
     }
     String base = "http://localhost:" + config.httpPort();
+    boolean everywhere =
+        config.httpAddress().equals(RelayConfig.ALL_INTERFACES)
+            || config.httpAddress().equals("::");
     System.out.println();
     System.out.println("Chunk Relay node " + config.nodeId() + " is running");
+    System.out.println(
+        "  listening: "
+            + (everywhere
+                ? "port " + config.httpPort() + " on every interface"
+                : config.httpAddress()
+                    + " port "
+                    + config.httpPort()
+                    + " only"
+                    + (config.demo().enabled()
+                        ? " (the demo needs no token; CHUNK_RELAY_HTTP_ADDRESS=0.0.0.0 serves"
+                            + " other machines)"
+                        : "")));
     System.out.println("  database:  " + database);
     System.out.println("  redis:     " + redis);
     System.out.println(

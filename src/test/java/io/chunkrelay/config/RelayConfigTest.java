@@ -27,6 +27,23 @@ class RelayConfigTest {
   }
 
   @Test
+  void theEmbeddedRunListensOnLoopbackWhileTheDemoRunsAndEverywhereOtherwise() {
+    Map<String, String> demo = minimal();
+    demo.put("CHUNK_RELAY_DEMO", "true");
+    assertEquals("127.0.0.1", RelayConfig.load(SettingSource.of(demo)).httpAddress());
+    assertEquals("0.0.0.0", RelayConfig.load(SettingSource.of(minimal())).httpAddress());
+    demo.put("CHUNK_RELAY_HTTP_ADDRESS", "::");
+    assertEquals("::", RelayConfig.load(SettingSource.of(demo)).httpAddress());
+    for (String bad : new String[] {"example.com", "300.1.1.1", "127.0.0.1:8080x", "1:2:3:x::"}) {
+      Map<String, String> settings = minimal();
+      settings.put("CHUNK_RELAY_HTTP_ADDRESS", bad);
+      ConfigException refused =
+          assertThrows(ConfigException.class, () -> RelayConfig.load(SettingSource.of(settings)));
+      assertTrue(refused.getMessage().contains("CHUNK_RELAY_HTTP_ADDRESS"), refused.getMessage());
+    }
+  }
+
+  @Test
   void theDemoIsSwitchedOnByName() {
     Map<String, String> settings = minimal();
     settings.put("CHUNK_RELAY_DEMO", "true");
