@@ -150,6 +150,8 @@ public record RelayConfig(
    * @param maxBatchChunks most chunks in one batch append ({@code CHUNK_RELAY_MAX_BATCH_CHUNKS})
    * @param maxRequestBytes largest request body ({@code CHUNK_RELAY_MAX_REQUEST_BYTES})
    * @param maxPageChunks most chunks one list request returns ({@code CHUNK_RELAY_MAX_PAGE_CHUNKS})
+   * @param maxPageBytes most content bytes one list request returns, though always at least one
+   *     chunk ({@code CHUNK_RELAY_MAX_PAGE_BYTES})
    * @param maxStreamIdChars longest stream id, at most 128 ({@code
    *     CHUNK_RELAY_MAX_STREAM_ID_CHARS})
    */
@@ -158,12 +160,14 @@ public record RelayConfig(
       int maxBatchChunks,
       int maxRequestBytes,
       int maxPageChunks,
+      int maxPageBytes,
       int maxStreamIdChars) {
 
     public static final int DEFAULT_MAX_CHUNK_BYTES = 64 * 1024;
     public static final int DEFAULT_MAX_BATCH_CHUNKS = 500;
     public static final int DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
     public static final int DEFAULT_MAX_PAGE_CHUNKS = 1_000;
+    public static final int DEFAULT_MAX_PAGE_BYTES = 1024 * 1024;
     public static final int STREAM_ID_GRAMMAR_MAX_CHARS = 128;
     public static final int DEFAULT_PAGE_CHUNKS = 100;
     public static final int MESSAGE_ID_MAX_CHARS = 128;
@@ -175,6 +179,7 @@ public record RelayConfig(
           DEFAULT_MAX_BATCH_CHUNKS,
           DEFAULT_MAX_REQUEST_BYTES,
           DEFAULT_MAX_PAGE_CHUNKS,
+          DEFAULT_MAX_PAGE_BYTES,
           STREAM_ID_GRAMMAR_MAX_CHARS);
     }
   }
@@ -234,6 +239,11 @@ public record RelayConfig(
                 1_024,
                 256 * 1024 * 1024),
             in.integer("CHUNK_RELAY_MAX_PAGE_CHUNKS", Limits.DEFAULT_MAX_PAGE_CHUNKS, 1, 10_000),
+            in.integer(
+                "CHUNK_RELAY_MAX_PAGE_BYTES",
+                Limits.DEFAULT_MAX_PAGE_BYTES,
+                1_024,
+                256 * 1024 * 1024),
             in.integer(
                 "CHUNK_RELAY_MAX_STREAM_ID_CHARS",
                 Limits.STREAM_ID_GRAMMAR_MAX_CHARS,

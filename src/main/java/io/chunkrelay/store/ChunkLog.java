@@ -162,6 +162,18 @@ public final class ChunkLog implements ChunkReader, AutoCloseable {
     }
   }
 
+  /**
+   * Like {@link #chunksAfter(String, long, int)}, also bounded by content: the page ends before the
+   * chunk that would take its content past {@code maxBytes} (its first chunk always comes).
+   */
+  public ChunkPage chunksAfter(String streamId, long after, int limit, long maxBytes) {
+    try {
+      return reads.chunksAfter(streamId, after, limit, maxBytes);
+    } catch (SQLException e) {
+      throw new StoreException("reading stream " + streamId + " after seq " + after + " failed", e);
+    }
+  }
+
   /** SHA-256 over a length-prefixed rendering of the request, so retries compare exactly. */
   private static byte[] fingerprint(List<NewChunk> chunks, boolean batch) {
     MessageDigest digest;

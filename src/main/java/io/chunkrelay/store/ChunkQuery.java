@@ -22,6 +22,16 @@ final class ChunkQuery {
   }
 
   ChunkPage chunksAfter(String streamId, long after, int limit) throws SQLException {
+    return chunksAfter(streamId, after, limit, Long.MAX_VALUE);
+  }
+
+  /**
+   * Like {@link #chunksAfter(String, long, int)}, stopping before the chunk whose content would
+   * take the page past {@code maxBytes} (the first chunk always comes). The budget is kept by
+   * PostgreSQL (a running sum over the chunks in seq order), so the chunks beyond it never leave
+   * the database.
+   */
+  ChunkPage chunksAfter(String streamId, long after, int limit, long maxBytes) throws SQLException {
     try (Connection connection = dataSource.getConnection()) {
       StreamInfo stream =
           StreamRows.read(connection, streamId)
@@ -30,12 +40,22 @@ final class ChunkQuery {
       if (after < stream.headSeq()) {
         try (PreparedStatement select =
             connection.prepareStatement(
-                "select seq, message_id, content, final, created_at from chunks"
-                    + " where stream_id = ? and seq > ? and seq <= ? order by seq limit ?")) {
+                maxBytes == Long.MAX_VALUE
+                    ? "select seq, message_id, content, final, created_at from chunks"
+                        + " where stream_id = ? and seq > ? and seq <= ? order by seq limit ?"
+                    : "select seq, message_id, content, final, created_at from (select seq,"
+                        + " message_id, content, final, created_at, sum(octet_length(content))"
+                        + " over (order by seq) - octet_length(content) as before from chunks"
+                        + " where stream_id = ? and seq > ? and seq <= ? order by seq limit ?) c"
+                        + " where before = 0 or before + octet_length(content) <= ?"
+                        + " order by seq")) {
           select.setString(1, streamId);
           select.setLong(2, after);
           select.setLong(3, stream.headSeq());
           select.setInt(4, limit);
+          if (maxBytes != Long.MAX_VALUE) {
+            select.setLong(5, maxBytes);
+          }
           try (ResultSet rows = select.executeQuery()) {
             while (rows.next()) {
               chunks.add(

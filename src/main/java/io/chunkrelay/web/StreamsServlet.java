@@ -99,6 +99,11 @@ public final class StreamsServlet extends HttpServlet {
       if (!method.equals("POST")) {
         throw methodNotAllowed(response, "POST");
       }
+      if (request.getContentType() != null) {
+        // A form on another site can POST here (urlencoded, multipart, text/plain) without asking
+        // the browser's CORS check; a body-less or JSON request cannot come from one.
+        requireJson(request);
+      }
       complete(response, streamId(path[0]));
     } else if (path.length == 1) {
       if (!read) {
@@ -173,7 +178,7 @@ public final class StreamsServlet extends HttpServlet {
                 1,
                 limits.maxPageChunks(),
                 Math.min(Limits.DEFAULT_PAGE_CHUNKS, limits.maxPageChunks()));
-    ChunkPage page = log.chunksAfter(streamId, after, limit);
+    ChunkPage page = log.chunksAfter(streamId, after, limit, limits.maxPageBytes());
     ObjectNode body = WireFormat.object();
     body.put("streamId", streamId);
     body.put("headSeq", page.stream().headSeq());

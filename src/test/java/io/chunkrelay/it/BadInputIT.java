@@ -243,9 +243,42 @@ class BadInputIT {
                 .build());
     assertProblem("DELETE", delete, 405, "method-not-allowed");
     assertEquals("GET, HEAD, POST", delete.header("Allow"));
+    for (String formType :
+        new String[] {"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}) {
+      Http.Response form =
+          http.post(
+              "api/streams/" + stream + "/complete",
+              HttpRequest.BodyPublishers.ofString("x=1"),
+              "Content-Type",
+              formType);
+      assertProblem("complete as " + formType, form, 415, "unsupported-media-type");
+    }
+    assertEquals("open", http.get("api/streams/" + stream).json().get("status").asText());
     assertProblem("unknown path", http.get("api/streams/" + stream + "/nope"), 404, "not-found");
     assertProblem("unknown api", http.get("api/other"), 404, "not-found");
     assertEquals(1, ChunkTable.head(stream));
+  }
+
+  @Test
+  void aPageIsBoundedByItsContentBytesNotOnlyByItsChunks() {
+    Http http = new Http(base);
+    String stream = "page-bytes-" + UUID.randomUUID();
+    for (int batch = 0; batch < 2; batch++) {
+      StringBuilder chunks = new StringBuilder("[");
+      for (int i = 0; i < 20; i++) {
+        chunks.append(i == 0 ? "" : ",").append(Http.chunk("m", "z".repeat(60_000)));
+      }
+      assertEquals(201, http.postJson("api/streams/" + stream + "/chunks", chunks + "]").status());
+    }
+    // 1 MiB (CHUNK_RELAY_MAX_PAGE_BYTES' default) holds 17 chunks of 60,000 bytes, not 18.
+    Http.Response first = http.get("api/streams/" + stream + "/chunks?after=0&limit=1000");
+    assertEquals(17, first.json().get("chunks").size());
+    assertEquals(40, first.json().get("headSeq").asLong());
+    Http.Response next = http.get("api/streams/" + stream + "/chunks?after=17&limit=1000");
+    assertEquals(18, next.json().get("chunks").get(0).get("seq").asLong());
+    assertEquals(17, next.json().get("chunks").size());
+    Http.Response last = http.get("api/streams/" + stream + "/chunks?after=34&limit=3");
+    assertEquals(3, last.json().get("chunks").size(), "the chunk limit still applies");
   }
 
   @Test
