@@ -73,6 +73,17 @@ public final class StreamsServlet extends HttpServlet {
   }
 
   private void route(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    String raw = request.getRequestURI();
+    if (raw.contains("//")
+        || raw.contains("/./")
+        || raw.contains("/../")
+        || raw.endsWith("/.")
+        || raw.endsWith("/..")) {
+      // The container merges and resolves these (/api/streams//chunks would read stream
+      // "chunks"): a path the client did not mean is not served.
+      throw new ApiException(
+          ProblemType.NOT_FOUND, "no such resource: the path has an empty or dot segment");
+    }
     if (request.getMethod().equals("HEAD")) {
       HeadResponse head = new HeadResponse(response);
       routeGets(request, head, "HEAD");

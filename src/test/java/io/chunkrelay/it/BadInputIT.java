@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.chunkrelay.it.support.ChunkTable;
 import io.chunkrelay.it.support.Deployments;
 import io.chunkrelay.it.support.Http;
+import java.net.URI;
 import java.net.URL;
 import java.net.http.HttpRequest;
 import java.time.Duration;
@@ -256,6 +257,29 @@ class BadInputIT {
     assertEquals("open", http.get("api/streams/" + stream).json().get("status").asText());
     assertProblem("unknown path", http.get("api/streams/" + stream + "/nope"), 404, "not-found");
     assertProblem("unknown api", http.get("api/other"), 404, "not-found");
+    for (String path :
+        new String[] {
+          "api/streams//chunks", "api/streams/" + stream + "/./chunks", "api//streams/" + stream
+        }) {
+      // Sent as written: URI.resolve would normalize the very segments under test.
+      URI raw = URI.create(http.base() + path);
+      assertProblem(
+          path,
+          http.send(HttpRequest.newBuilder(raw).timeout(Duration.ofSeconds(10)).build()),
+          404,
+          "not-found");
+      assertProblem(
+          "POST " + path,
+          http.send(
+              HttpRequest.newBuilder(raw)
+                  .timeout(Duration.ofSeconds(10))
+                  .header("Content-Type", JSON)
+                  .POST(HttpRequest.BodyPublishers.ofString(Http.chunk("m", "c")))
+                  .build()),
+          404,
+          "not-found");
+    }
+    assertEquals(0, ChunkTable.count("streams", "chunks"), "no stream named 'chunks' was made");
     assertEquals(1, ChunkTable.head(stream));
   }
 
