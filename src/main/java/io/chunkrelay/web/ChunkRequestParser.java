@@ -136,16 +136,25 @@ final class ChunkRequestParser {
       throw new ApiException(ProblemType.INVALID_CHUNK, where(path) + field + " must be a string");
     }
     String text = value.textValue();
-    if (text.indexOf('\0') >= 0) {
-      // PostgreSQL text cannot hold U+0000; refusing it here keeps a bad chunk out of the log.
-      throw new ApiException(
-          ProblemType.INVALID_CHUNK, where(path) + field + " must not contain U+0000");
-    }
-    if (!wellFormed(text)) {
-      throw new ApiException(
-          ProblemType.INVALID_CHUNK, where(path) + field + " contains an unpaired surrogate");
+    String problem = problemWithText(text);
+    if (problem != null) {
+      throw new ApiException(ProblemType.INVALID_CHUNK, where(path) + field + problem);
     }
     return text;
+  }
+
+  /**
+   * Why PostgreSQL's text cannot hold {@code text} as sent (it cannot hold U+0000, and UTF-8 has no
+   * unpaired surrogate: it would be stored as '?'), or null when it can.
+   */
+  static String problemWithText(String text) {
+    if (text.indexOf('\0') >= 0) {
+      return " must not contain U+0000";
+    }
+    if (!wellFormed(text)) {
+      return " contains an unpaired surrogate";
+    }
+    return null;
   }
 
   private static boolean wellFormed(String text) {

@@ -91,7 +91,7 @@ public final class DemoServlet extends HttpServlet {
     }
     JsonNode parsed;
     try {
-      parsed = WireFormat.parse(body);
+      parsed = WireFormat.strictReader().readTree(body);
     } catch (IOException e) {
       Problems.write(
           request,
@@ -110,6 +110,12 @@ public final class DemoServlet extends HttpServlet {
           response,
           ProblemType.INVALID_PROMPT,
           "prompt must be a non-blank string of at most " + MAX_PROMPT_CHARS + " characters");
+      return;
+    }
+    String unstorable = ChunkRequestParser.problemWithText(prompt.asText());
+    if (unstorable != null) {
+      // Its words would be chunks the log refuses: the reply would start and never finish.
+      Problems.write(request, response, ProblemType.INVALID_PROMPT, "prompt" + unstorable);
       return;
     }
     // The node's own address as this request reached it; the reply is appended through it.

@@ -44,11 +44,6 @@ public final class WireFormat {
     return JSON.readTree(text);
   }
 
-  /** Parses a UTF-8 JSON body leniently (the demo's prompt requests). */
-  public static JsonNode parse(byte[] body) throws IOException {
-    return JSON.readTree(body);
-  }
-
   /** {@code {"seq":..,"messageId":..,"content":..,"final":..,"createdAt":..}} */
   public static ObjectNode chunk(StoredChunk chunk) {
     ObjectNode node = object();

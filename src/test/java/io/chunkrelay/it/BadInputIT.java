@@ -375,6 +375,10 @@ class BadInputIT {
         "huge body", JSON, "{\"prompt\":\"" + "p".repeat(20_000) + "\"}", "413", "request-too-large"
       },
       {"form", "application/x-www-form-urlencoded", "prompt=hi", "415", "unsupported-media-type"},
+      {"trailing junk", JSON, "{\"prompt\":\"hi\"} junk", "400", "malformed-json"},
+      {"duplicate prompt", JSON, "{\"prompt\":\"a\",\"prompt\":\"b\"}", "400", "malformed-json"},
+      {"NUL in prompt", JSON, "{\"prompt\":\"a\\u0000b\"}", "400", "invalid-prompt"},
+      {"lone surrogate", JSON, "{\"prompt\":\"a\\ud800b\"}", "400", "invalid-prompt"},
     };
     for (String[] request : bad) {
       Http.Response response =
