@@ -19,7 +19,6 @@ import org.apache.catalina.Wrapper;
 import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.servlets.DefaultServlet;
 import org.apache.catalina.startup.Tomcat;
-import org.apache.catalina.valves.ErrorReportValve;
 
 /**
  * Keeps the quick start to one command.
@@ -227,10 +226,9 @@ public final class Launcher {
 
   /** Error pages without stack traces or server versions. */
   private static void quietErrorPages(StandardHost host) {
-    ErrorReportValve valve = new ErrorReportValve();
-    valve.setShowReport(false);
-    valve.setShowServerInfo(false);
-    host.getPipeline().addValve(valve);
+    // Named as the host's error valve, so the host does not add Tomcat's own next to it.
+    host.setErrorReportValveClass(ProblemReportValve.class.getName());
+    host.getPipeline().addValve(new ProblemReportValve());
   }
 
   private void stopServices() {

@@ -290,7 +290,16 @@ public final class StreamsServlet extends HttpServlet {
 
   private static long number(
       HttpServletRequest request, String name, long min, long max, long defaultValue) {
-    String[] values = request.getParameterValues(name);
+    String[] values;
+    try {
+      values = request.getParameterValues(name);
+    } catch (IllegalStateException unreadable) {
+      // The container refuses a query it cannot read whole (Tomcat: more than maxParameterCount
+      // parameters, or one that does not decode); that is the client's doing, not a 500.
+      throw new ApiException(
+          ProblemType.INVALID_PARAMETER,
+          "the query cannot be read: too many parameters, or one that does not decode");
+    }
     if (values == null) {
       return defaultValue;
     }

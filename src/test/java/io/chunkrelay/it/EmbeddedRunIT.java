@@ -1,0 +1,171 @@
+package io.chunkrelay.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.chunkrelay.it.support.Http;
+import io.chunkrelay.it.support.TestServices;
+import io.chunkrelay.launch.LocalServices;
+import io.chunkrelay.testing.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The embedded run as README starts it ({@code java -jar target/chunk-relay.jar}), against the test
+ * PostgreSQL and Redis: it listens on the loopback address while its demo runs and says so, and the
+ * requests Tomcat refuses before the web application sees them are answered, under {@code /api/}
+ * and {@code /ws/}, as problems with a stable code instead of Tomcat's HTML page.
+ */
+class EmbeddedRunIT {
+  private static Process node;
+  private static int port;
+  private static Path log;
+
+  @BeforeAll
+  static void start() throws Exception {
+    TestServices.Database db = TestServices.database();
+    port = LocalServices.freePort();
+    log = Path.of("target", "embedded-run.log").toAbsolutePath();
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-jar",
+                Path.of("target", "chunk-relay.jar").toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    Map<String, String> env = builder.environment();
+    env.put("CHUNK_RELAY_HTTP_PORT", Integer.toString(port));
+    env.put("CHUNK_RELAY_DATA_DIR", Path.of("target", "embedded-run-data").toString());
+    env.put("CHUNK_RELAY_DB_URL", db.jdbcUrl());
+    env.put("CHUNK_RELAY_DB_USER", db.user());
+    env.put("CHUNK_RELAY_DB_PASSWORD", db.password());
+    env.put("CHUNK_RELAY_REDIS_URL", TestServices.redisUrl());
+    env.put("CHUNK_RELAY_REDIS_CHANNEL_PREFIX", TestServices.channelPrefix());
+    env.put("CHUNK_RELAY_NODE_ID", "embedded-run");
+    node = builder.start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!Files.exists(log) || !Files.readString(log).contains("Stop with Ctrl+C.")) {
+      if (!node.isAlive() || System.nanoTime() > deadline) {
+        throw new IllegalStateException("the embedded run did not start:\n" + tail());
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  @AfterAll
+  static void stop() throws InterruptedException {
+    if (node != null) {
+      node.destroy();
+      if (!node.waitFor(30, TimeUnit.SECONDS)) {
+        node.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void itListensOnLoopbackWhileTheDemoRunsAndSaysSo() throws IOException {
+    assertTrue(
+        Files.readString(log).contains("listening: 127.0.0.1 port " + port + " only"), tail());
+    Http http = new Http(URI.create("http://127.0.0.1:" + port + "/"));
+    assertEquals(200, http.get("health").status());
+  }
+
+  @Test
+  void requestsTomcatRefusesBeforeTheApiAreProblemsUnderApiAndWs() throws IOException {
+    String big = "a".repeat(20_000);
+    String[][] refused = {
+      {"GET /api/streams/a%2fb HTTP/1.1", "", "400", "bad-request"},
+      {"GET /api/streams/a%00b/chunks HTTP/1.1", "", "400", "bad-request"},
+      {"GET /ws/streams/a%2fb HTTP/1.1", "", "400", "bad-request"},
+      {"GET /api/streams/s1 HTTP/1.1", "X-Big: " + big + "\r\n", "400", "bad-request"},
+      {"GET /api/streams/" + "x".repeat(61_440) + " HTTP/1.1", "", "400", "bad-request"},
+      {"TRACE /api/streams/s1 HTTP/1.1", "", "405", "method-not-allowed"},
+    };
+    for (String[] request : refused) {
+      String name = request[0].substring(0, Math.min(50, request[0].length()));
+      Answer answer = send(request[0], request[1]);
+      assertEquals(Integer.parseInt(request[2]), answer.status(), name + ": " + answer.head());
+      assertTrue(
+          answer.head().toLowerCase().contains("content-type: application/problem+json"),
+          name + ": " + answer.head());
+      JsonNode problem = Json.MAPPER.readTree(answer.body());
+      assertEquals(request[3], problem.get("code").asText(), name);
+      assertEquals("urn:chunk-relay:problem:" + request[3], problem.get("type").asText(), name);
+      assertEquals(Integer.parseInt(request[2]), problem.get("status").asInt(), name);
+      assertFalse(answer.body().contains("Exception") || answer.body().contains("Tomcat"), name);
+    }
+    Answer page = send("TRACE / HTTP/1.1", "");
+    assertEquals(405, page.status());
+    assertTrue(page.head().toLowerCase().contains("content-type: text/html"), page.head());
+    assertFalse(page.body().contains("Apache Tomcat/"), "the page names no server version");
+  }
+
+  private record Answer(int status, String head, String body) {}
+
+  /** One request over a fresh connection, read until the node closes it. */
+  private static Answer send(String requestLine, String headers) throws IOException {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          (requestLine
+                  + "\r\nHost: 127.0.0.1:"
+                  + port
+                  + "\r\n"
+                  + headers
+                  + "Connection: close\r\n\r\n")
+              .getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      InputStream in = socket.getInputStream();
+      in.transferTo(bytes);
+      String text = bytes.toString(StandardCharsets.UTF_8);
+      int end = text.indexOf("\r\n\r\n");
+      String head = end < 0 ? text : text.substring(0, end);
+      String body = end < 0 ? "" : text.substring(end + 4);
+      if (head.toLowerCase().contains("transfer-encoding: chunked")) {
+        body = dechunk(body);
+      }
+      return new Answer(Integer.parseInt(head.substring(9, 12)), head, body);
+    }
+  }
+
+  /** The body of a chunked answer (ASCII JSON here, so characters count as bytes). */
+  private static String dechunk(String chunked) {
+    StringBuilder body = new StringBuilder();
+    int at = 0;
+    while (true) {
+      int lineEnd = chunked.indexOf("\r\n", at);
+      int size = Integer.parseInt(chunked.substring(at, lineEnd).split(";")[0].trim(), 16);
+      if (size == 0) {
+        return body.toString();
+      }
+      body.append(chunked, lineEnd + 2, lineEnd + 2 + size);
+      at = lineEnd + 2 + size + 2;
+    }
+  }
+
+  private static String tail() {
+    try {
+      String text = Files.readString(log);
+      return text.substring(Math.max(0, text.length() - 4000));
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+}
