@@ -16,12 +16,7 @@ import io.chunkrelay.wire.WireFormat;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.util.Enumeration;
-import java.util.Locale;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -38,7 +33,6 @@ import org.slf4j.LoggerFactory;
 public final class StreamsServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(StreamsServlet.class);
-  private static final String NDJSON = "application/x-ndjson";
 
   /** Longest a streamed ({@code application/x-ndjson}) body may stay open: one reply's time. */
   static final long STREAMED_BODY_MAX_MILLIS = 15 * 60 * 1000;
@@ -73,17 +67,7 @@ public final class StreamsServlet extends HttpServlet {
   }
 
   private void route(HttpServletRequest request, HttpServletResponse response) throws IOException {
-    String raw = request.getRequestURI();
-    if (raw.contains("//")
-        || raw.contains("/./")
-        || raw.contains("/../")
-        || raw.endsWith("/.")
-        || raw.endsWith("/..")) {
-      // The container merges and resolves these (/api/streams//chunks would read stream
-      // "chunks"): a path the client did not mean is not served.
-      throw new ApiException(
-          ProblemType.NOT_FOUND, "no such resource: the path has an empty or dot segment");
-    }
+    ApiRequest.requireNormalPath(request);
     if (request.getMethod().equals("HEAD")) {
       HeadResponse head = new HeadResponse(response);
       routeGets(request, head, "HEAD");
@@ -113,7 +97,7 @@ public final class StreamsServlet extends HttpServlet {
       if (request.getContentType() != null) {
         // A form on another site can POST here (urlencoded, multipart, text/plain) without asking
         // the browser's CORS check; a body-less or JSON request cannot come from one.
-        requireJson(request);
+        ApiRequest.requireJson(request);
       }
       complete(response, streamId(path[0]));
     } else if (path.length == 1) {
@@ -133,14 +117,14 @@ public final class StreamsServlet extends HttpServlet {
    */
   private void append(HttpServletRequest request, HttpServletResponse response, String streamId)
       throws IOException {
-    boolean streamed = mediaType(request).equals(NDJSON);
+    boolean streamed = ApiRequest.mediaType(request).equals(ApiRequest.NDJSON);
     if (!streamed) {
-      requireJson(request);
+      ApiRequest.requireJson(request);
     }
     Optional<ProducerClaim> producer = ProducerHeaders.of(request);
-    Optional<String> key = idempotencyKey(request);
+    Optional<String> key = ApiRequest.idempotencyKey(request);
     if (streamed) {
-      requireUtf8(request);
+      ApiRequest.requireUtf8(request);
       if (key.isPresent()) {
         throw new ApiException(
             ProblemType.INVALID_IDEMPOTENCY_KEY,
@@ -151,7 +135,8 @@ public final class StreamsServlet extends HttpServlet {
           request, log, streamId, producer, parser, limits, STREAMED_BODY_MAX_MILLIS);
       return;
     }
-    ChunkRequestParser.ParsedAppend parsed = parser.parse(body(request));
+    ChunkRequestParser.ParsedAppend parsed =
+        parser.parse(ApiRequest.body(request, limits.maxRequestBytes()));
     CompletableFuture<Appended> committed =
         producer.isPresent()
             ? log.append(streamId, parsed.chunks(), parsed.batch(), producer.get())
@@ -180,10 +165,10 @@ public final class StreamsServlet extends HttpServlet {
 
   private void list(HttpServletRequest request, HttpServletResponse response, String streamId)
       throws IOException {
-    long after = number(request, "after", 0, Long.MAX_VALUE, 0);
+    long after = ApiRequest.number(request, "after", 0, Long.MAX_VALUE, 0);
     int limit =
         (int)
-            number(
+            ApiRequest.number(
                 request,
                 "limit",
                 1,
@@ -207,119 +192,6 @@ public final class StreamsServlet extends HttpServlet {
       throw new ApiException(ProblemType.INVALID_STREAM_ID, problem);
     }
     return raw;
-  }
-
-  private static Optional<String> idempotencyKey(HttpServletRequest request) {
-    Enumeration<String> keys = request.getHeaders("Idempotency-Key");
-    if (keys == null || !keys.hasMoreElements()) {
-      return Optional.empty();
-    }
-    String key = keys.nextElement();
-    if (keys.hasMoreElements()) {
-      // Which one would a proxy or a retry have meant? Neither is taken.
-      throw new ApiException(
-          ProblemType.INVALID_IDEMPOTENCY_KEY,
-          "Idempotency-Key was sent more than once; send it once");
-    }
-    boolean visibleAscii = key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e);
-    if (key.isEmpty() || key.length() > Limits.IDEMPOTENCY_KEY_MAX_CHARS || !visibleAscii) {
-      throw new ApiException(
-          ProblemType.INVALID_IDEMPOTENCY_KEY,
-          "Idempotency-Key must be 1 to "
-              + Limits.IDEMPOTENCY_KEY_MAX_CHARS
-              + " visible ASCII characters");
-    }
-    return Optional.of(key);
-  }
-
-  private static String mediaType(HttpServletRequest request) {
-    String type = request.getContentType();
-    return type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
-  }
-
-  private static void requireJson(HttpServletRequest request) {
-    String mediaType = mediaType(request);
-    boolean json = mediaType.equals("application/json") || mediaType.endsWith("+json");
-    if (!json) {
-      throw new ApiException(
-          ProblemType.UNSUPPORTED_MEDIA_TYPE,
-          "send chunks as Content-Type: application/json (UTF-8), or stream them as "
-              + NDJSON
-              + ", got '"
-              + Objects.toString(request.getContentType(), "")
-              + "'");
-    }
-    requireUtf8(request);
-  }
-
-  private static void requireUtf8(HttpServletRequest request) {
-    String charset = request.getCharacterEncoding();
-    if (charset != null && !charset.equalsIgnoreCase("UTF-8")) {
-      throw new ApiException(
-          ProblemType.UNSUPPORTED_MEDIA_TYPE, "chunks are UTF-8, got charset '" + charset + "'");
-    }
-  }
-
-  private byte[] body(HttpServletRequest request) throws IOException {
-    long declared = request.getContentLengthLong();
-    if (declared > limits.maxRequestBytes()) {
-      throw tooLarge(declared);
-    }
-    ByteArrayOutputStream body = new ByteArrayOutputStream(declared > 0 ? (int) declared : 1024);
-    byte[] buffer = new byte[8192];
-    try (InputStream in = request.getInputStream()) {
-      int read;
-      while ((read = in.read(buffer)) != -1) {
-        body.write(buffer, 0, read);
-        if (body.size() > limits.maxRequestBytes()) {
-          throw tooLarge(body.size());
-        }
-      }
-    }
-    return body.toByteArray();
-  }
-
-  private ApiException tooLarge(long bytes) {
-    return new ApiException(
-        ProblemType.REQUEST_TOO_LARGE,
-        "the request body has "
-            + (bytes > limits.maxRequestBytes() ? "more than " : "")
-            + limits.maxRequestBytes()
-            + " bytes, the limit");
-  }
-
-  private static long number(
-      HttpServletRequest request, String name, long min, long max, long defaultValue) {
-    String[] values;
-    try {
-      values = request.getParameterValues(name);
-    } catch (IllegalStateException unreadable) {
-      // The container refuses a query it cannot read whole (Tomcat: more than maxParameterCount
-      // parameters, or one that does not decode); that is the client's doing, not a 500.
-      throw new ApiException(
-          ProblemType.INVALID_PARAMETER,
-          "the query cannot be read: too many parameters, or one that does not decode");
-    }
-    if (values == null) {
-      return defaultValue;
-    }
-    if (values.length > 1) {
-      throw new ApiException(
-          ProblemType.INVALID_PARAMETER,
-          name + " was given " + values.length + " times; give it once");
-    }
-    String raw = values[0];
-    try {
-      long value = Long.parseLong(raw);
-      if (value >= min && value <= max) {
-        return value;
-      }
-    } catch (NumberFormatException notANumber) {
-      // answered below with the accepted range
-    }
-    throw new ApiException(
-        ProblemType.INVALID_PARAMETER,
-        name + " must be an integer from " + min + " to " + max + ", got '" + raw + "'");
   }
 
   private static ApiException methodNotAllowed(HttpServletResponse response, String allow) {
