@@ -42,17 +42,17 @@ final class ProblemReportValve extends ErrorReportValve {
     if (!ioAllowed.get()) {
       return;
     }
-    String code = code(status);
+    Kind kind = Kind.of(status);
     String body =
         "{\"type\":\""
             + TYPE_PREFIX
-            + code
+            + kind.code()
             + "\",\"title\":\""
-            + title(status)
+            + kind.title()
             + "\",\"status\":"
             + status
             + ",\"code\":\""
-            + code
+            + kind.code()
             + "\",\"detail\":\""
             + detail(status)
             + "\"}";
@@ -80,33 +80,24 @@ final class ProblemReportValve extends ErrorReportValve {
     return raw == null || raw.isEmpty() || raw.startsWith("/api/") || raw.startsWith("/ws/");
   }
 
-  private static String code(int status) {
-    return switch (status) {
-      case 400 -> "bad-request";
-      case 404 -> "not-found";
-      case 405 -> "method-not-allowed";
-      case 408 -> "request-timeout";
-      case 413 -> "request-too-large";
-      case 414 -> "uri-too-long";
-      case 431 -> "headers-too-large";
-      case 501 -> "not-implemented";
-      case 503 -> "unavailable";
-      default -> status < 500 ? "bad-request" : "internal-error";
-    };
-  }
-
-  private static String title(int status) {
-    return switch (status) {
-      case 404 -> "Not found";
-      case 405 -> "Method not allowed";
-      case 408 -> "Request took too long";
-      case 413 -> "Request body too large";
-      case 414 -> "URI too long";
-      case 431 -> "Headers too large";
-      case 501 -> "Not implemented";
-      case 503 -> "Unavailable";
-      default -> status < 500 ? "Bad request" : "Internal error";
-    };
+  /** A refusal's stable code and its title, as the API names them. */
+  private record Kind(String code, String title) {
+    static Kind of(int status) {
+      return switch (status) {
+        case 404 -> new Kind("not-found", "Not found");
+        case 405 -> new Kind("method-not-allowed", "Method not allowed");
+        case 408 -> new Kind("request-timeout", "Request took too long");
+        case 413 -> new Kind("request-too-large", "Request body too large");
+        case 414 -> new Kind("uri-too-long", "URI too long");
+        case 431 -> new Kind("headers-too-large", "Headers too large");
+        case 501 -> new Kind("not-implemented", "Not implemented");
+        case 503 -> new Kind("unavailable", "Unavailable");
+        default ->
+            status < 500
+                ? new Kind("bad-request", "Bad request")
+                : new Kind("internal-error", "Internal error");
+      };
+    }
   }
 
   private static String detail(int status) {

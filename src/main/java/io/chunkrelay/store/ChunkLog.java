@@ -155,11 +155,7 @@ public final class ChunkLog implements ChunkReader, AutoCloseable {
    */
   @Override
   public ChunkPage chunksAfter(String streamId, long after, int limit) {
-    try {
-      return reads.chunksAfter(streamId, after, limit);
-    } catch (SQLException e) {
-      throw new StoreException("reading stream " + streamId + " after seq " + after + " failed", e);
-    }
+    return chunksAfter(streamId, after, limit, ChunkQuery.UNBOUNDED_BYTES);
   }
 
   /**

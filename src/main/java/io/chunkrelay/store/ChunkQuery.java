@@ -15,21 +15,32 @@ import javax.sql.DataSource;
  * committed before that head did.
  */
 final class ChunkQuery {
+  /** A page's content budget that is no budget. */
+  static final long UNBOUNDED_BYTES = Long.MAX_VALUE;
+
+  private static final String PAGE =
+      "select seq, message_id, content, final, created_at from chunks"
+          + " where stream_id = ? and seq > ? and seq <= ? order by seq limit ?";
+
+  /** {@link #PAGE}, then only the chunks that start within the budget (the first always does). */
+  private static final String PAGE_WITHIN_BYTES =
+      "select seq, message_id, content, final, created_at from (select seq, message_id, content,"
+          + " final, created_at, sum(octet_length(content)) over (order by seq)"
+          + " - octet_length(content) as before from chunks"
+          + " where stream_id = ? and seq > ? and seq <= ? order by seq limit ?) c"
+          + " where before = 0 or before + octet_length(content) <= ? order by seq";
+
   private final DataSource dataSource;
 
   ChunkQuery(DataSource dataSource) {
     this.dataSource = dataSource;
   }
 
-  ChunkPage chunksAfter(String streamId, long after, int limit) throws SQLException {
-    return chunksAfter(streamId, after, limit, Long.MAX_VALUE);
-  }
-
   /**
-   * Like {@link #chunksAfter(String, long, int)}, stopping before the chunk whose content would
-   * take the page past {@code maxBytes} (the first chunk always comes). The budget is kept by
-   * PostgreSQL (a running sum over the chunks in seq order), so the chunks beyond it never leave
-   * the database.
+   * Up to {@code limit} chunks after {@code after}, stopping before the chunk whose content would
+   * take the page past {@code maxBytes} (the first chunk always comes; {@link #UNBOUNDED_BYTES} for
+   * no budget, as delivery reads). The budget is kept by PostgreSQL (a running sum over the chunks
+   * in seq order), so the chunks beyond it never leave the database.
    */
   ChunkPage chunksAfter(String streamId, long after, int limit, long maxBytes) throws SQLException {
     try (Connection connection = dataSource.getConnection()) {
@@ -39,21 +50,12 @@ final class ChunkQuery {
       List<StoredChunk> chunks = new ArrayList<>();
       if (after < stream.headSeq()) {
         try (PreparedStatement select =
-            connection.prepareStatement(
-                maxBytes == Long.MAX_VALUE
-                    ? "select seq, message_id, content, final, created_at from chunks"
-                        + " where stream_id = ? and seq > ? and seq <= ? order by seq limit ?"
-                    : "select seq, message_id, content, final, created_at from (select seq,"
-                        + " message_id, content, final, created_at, sum(octet_length(content))"
-                        + " over (order by seq) - octet_length(content) as before from chunks"
-                        + " where stream_id = ? and seq > ? and seq <= ? order by seq limit ?) c"
-                        + " where before = 0 or before + octet_length(content) <= ?"
-                        + " order by seq")) {
+            connection.prepareStatement(maxBytes == UNBOUNDED_BYTES ? PAGE : PAGE_WITHIN_BYTES)) {
           select.setString(1, streamId);
           select.setLong(2, after);
           select.setLong(3, stream.headSeq());
           select.setInt(4, limit);
-          if (maxBytes != Long.MAX_VALUE) {
+          if (maxBytes != UNBOUNDED_BYTES) {
             select.setLong(5, maxBytes);
           }
           try (ResultSet rows = select.executeQuery()) {
