@@ -28,14 +28,17 @@ class PackageRulesTest {
     MAY_USE.put("client", Set.of());
     MAY_USE.put("store", Set.of("metrics"));
     MAY_USE.put("wire", Set.of("store"));
+    MAY_USE.put("auth", Set.of("config", "wire"));
     MAY_USE.put("delivery", Set.of("store", "wire", "config", "metrics"));
     MAY_USE.put("fanout", Set.of("delivery", "wire", "store", "config", "metrics"));
     MAY_USE.put("outbox", Set.of("fanout", "store", "metrics"));
-    MAY_USE.put("demo", Set.of("client", "config"));
+    MAY_USE.put("demo", Set.of("client", "config", "auth"));
     MAY_USE.put(
         "app",
-        Set.of("config", "metrics", "store", "delivery", "fanout", "outbox", "demo", "wire"));
-    MAY_USE.put("web", Set.of("app", "config", "metrics", "store", "wire", "delivery", "demo"));
+        Set.of(
+            "config", "metrics", "store", "delivery", "fanout", "outbox", "demo", "wire", "auth"));
+    MAY_USE.put(
+        "web", Set.of("app", "config", "metrics", "store", "wire", "delivery", "demo", "auth"));
     MAY_USE.put("launch", Set.of("config"));
   }
 

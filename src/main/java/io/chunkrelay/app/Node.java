@@ -1,5 +1,6 @@
 package io.chunkrelay.app;
 
+import io.chunkrelay.auth.Access;
 import io.chunkrelay.config.RelayConfig;
 import io.chunkrelay.config.RelayConfig.DatabaseSettings;
 import io.chunkrelay.delivery.Delivery;
@@ -25,6 +26,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +54,8 @@ public final class Node implements AutoCloseable {
   private RedisFeed feed;
   private ChunkLog log;
   private Delivery delivery;
+  private Access access;
+  private ScheduledExecutorService tokenExpiry;
   private DemoProducer demo;
 
   private Node(RelayConfig config) {
@@ -71,6 +75,18 @@ public final class Node implements AutoCloseable {
   }
 
   private void startParts() {
+    // First: a node that cannot check tokens must not open its database to anyone.
+    access = Access.of(config.auth(), Clock.systemUTC());
+    if (!access.required()) {
+      LOG.warn(
+          "CHUNK_RELAY_AUTH=none: anyone who reaches this node may read and write every stream");
+    }
+    ScheduledThreadPoolExecutor expiry =
+        new ScheduledThreadPoolExecutor(1, daemon("chunk-relay-token-expiry"));
+    // A connection that closes before its token expires takes its timer with it.
+    expiry.setRemoveOnCancelPolicy(true);
+    remember(expiry::shutdownNow);
+    tokenExpiry = expiry;
     if (ManagementFactory.getOperatingSystemMXBean()
         instanceof com.sun.management.OperatingSystemMXBean os) {
       metrics.gauge(
@@ -211,6 +227,16 @@ public final class Node implements AutoCloseable {
 
   public Metrics metrics() {
     return metrics;
+  }
+
+  /** Who may do what on this node. */
+  public Access access() {
+    return access;
+  }
+
+  /** Closes subscriptions whose token expires; cancelled timers are removed at once. */
+  public ScheduledExecutorService tokenExpiry() {
+    return tokenExpiry;
   }
 
   /** The demo assistant, present in demo mode only. */

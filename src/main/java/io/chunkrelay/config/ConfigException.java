@@ -7,11 +7,11 @@ package io.chunkrelay.config;
 public final class ConfigException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
-  ConfigException(String message) {
+  public ConfigException(String message) {
     super(message);
   }
 
-  ConfigException(String message, Throwable cause) {
+  public ConfigException(String message, Throwable cause) {
     super(message, cause);
   }
 }

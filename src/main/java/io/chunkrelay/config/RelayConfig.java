@@ -26,6 +26,7 @@ import java.util.Optional;
  *     relay publishes them ({@code CHUNK_RELAY_OUTBOX_RELAY_AFTER_MILLIS})
  * @param demo the demo chat's simulated AI producer (on in the embedded run, off in a WAR)
  * @param group how appends are grouped into shared transactions
+ * @param auth who may read and write which streams
  */
 public record RelayConfig(
     int httpPort,
@@ -37,7 +38,8 @@ public record RelayConfig(
     DeliverySettings delivery,
     long outboxRelayAfterMillis,
     DemoSettings demo,
-    GroupSettings group) {
+    GroupSettings group,
+    AuthSettings auth) {
 
   public static final int DEFAULT_HTTP_PORT = 8080;
   public static final String LOOPBACK_ADDRESS = "127.0.0.1";
@@ -316,7 +318,8 @@ public record RelayConfig(
         delivery,
         relayAfterMillis,
         demo,
-        group);
+        group,
+        AuthSettings.read(in));
   }
 
   private static String hostName() {

@@ -70,6 +70,10 @@ public final class Launcher {
       // The embedded run is where people try the product: the demo chat's producer is on.
       System.setProperty("CHUNK_RELAY_DEMO", "true");
     }
+    if (settings.get("CHUNK_RELAY_AUTH").isEmpty()) {
+      // ...and needs no key: it listens on loopback only unless told otherwise, and says so.
+      System.setProperty("CHUNK_RELAY_AUTH", "none");
+    }
     RelayConfig config = RelayConfig.load(settings);
 
     Tomcat tomcat = new Tomcat();

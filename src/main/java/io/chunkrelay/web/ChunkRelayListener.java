@@ -64,6 +64,11 @@ public final class ChunkRelayListener implements ServletContextListener {
     headers.setAsyncSupported(true);
     headers.addMappingForUrlPatterns(
         EnumSet.of(DispatcherType.REQUEST, DispatcherType.ERROR), false, "/*");
+    // Before Tyrus's upgrade filter (mapped "after"): a refused handshake never becomes a socket.
+    FilterRegistration.Dynamic door = context.addFilter("access", new AccessFilter(node.access()));
+    door.setAsyncSupported(true);
+    door.addMappingForUrlPatterns(
+        EnumSet.of(DispatcherType.REQUEST), false, "/api/*", "/ws/*", "/metrics");
     ServletRegistration.Dynamic streams =
         context.addServlet(
             "streams", new StreamsServlet(node.log(), config.limits(), node.appendAnswerMillis()));
@@ -86,7 +91,8 @@ public final class ChunkRelayListener implements ServletContextListener {
     }
     try {
       webSockets.addEndpoint(
-          StreamEndpoint.config(node.log(), node.delivery(), config.limits().maxStreamIdChars()));
+          StreamEndpoint.config(
+              node.log(), node.delivery(), config.limits().maxStreamIdChars(), node.tokenExpiry()));
     } catch (DeploymentException e) {
       throw new IllegalStateException("cannot register " + StreamEndpoint.PATH, e);
     }

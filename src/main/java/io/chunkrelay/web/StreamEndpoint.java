@@ -1,5 +1,8 @@
 package io.chunkrelay.web;
 
+import io.chunkrelay.auth.Denied;
+import io.chunkrelay.auth.Grant;
+import io.chunkrelay.auth.Scope;
 import io.chunkrelay.delivery.Delivery;
 import io.chunkrelay.delivery.StreamConnection;
 import io.chunkrelay.store.ChunkLog;
@@ -15,6 +18,9 @@ import jakarta.websocket.server.ServerEndpointConfig;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,29 +33,49 @@ import org.slf4j.LoggerFactory;
  */
 public final class StreamEndpoint extends Endpoint {
   public static final String PATH = "/ws/streams/{streamId}";
+
+  /**
+   * The subprotocol a client offers beside {@code bearer.<token>}, so the handshake can echo it.
+   */
+  public static final String SUBPROTOCOL = "chunk-relay";
+
+  /** Close code: the token expired; get a fresh one and reconnect with the last seq seen. */
+  public static final int CLOSE_TOKEN_EXPIRED = 4001;
+
+  /** Close code: the credential does not cover this stream or lacks the subscribe scope. */
+  public static final int CLOSE_FORBIDDEN = 4403;
+
   private static final Logger LOG = LoggerFactory.getLogger(StreamEndpoint.class);
 
   private final ChunkLog log;
   private final Delivery delivery;
   private final int maxStreamIdChars;
+  private final ScheduledExecutorService expiryTimer;
   private StreamConnection connection;
+  private volatile ScheduledFuture<?> expiry;
 
-  private StreamEndpoint(ChunkLog log, Delivery delivery, int maxStreamIdChars) {
+  private StreamEndpoint(
+      ChunkLog log, Delivery delivery, int maxStreamIdChars, ScheduledExecutorService expiryTimer) {
     this.log = log;
     this.delivery = delivery;
     this.maxStreamIdChars = maxStreamIdChars;
+    this.expiryTimer = expiryTimer;
   }
 
   /**
-   * The endpoint's registration: one endpoint instance per connection, sharing the node's parts.
+   * The endpoint's registration: one endpoint instance per connection, sharing the node's parts;
+   * {@code expiryTimer} closes connections whose token expires.
    */
-  public static ServerEndpointConfig config(ChunkLog log, Delivery delivery, int maxStreamIdChars) {
+  public static ServerEndpointConfig config(
+      ChunkLog log, Delivery delivery, int maxStreamIdChars, ScheduledExecutorService expiryTimer) {
     return ServerEndpointConfig.Builder.create(StreamEndpoint.class, PATH)
+        .subprotocols(List.of(SUBPROTOCOL))
         .configurator(
             new ServerEndpointConfig.Configurator() {
               @Override
               public <T> T getEndpointInstance(Class<T> endpointClass) {
-                return endpointClass.cast(new StreamEndpoint(log, delivery, maxStreamIdChars));
+                return endpointClass.cast(
+                    new StreamEndpoint(log, delivery, maxStreamIdChars, expiryTimer));
               }
             })
         .build();
@@ -61,6 +87,13 @@ public final class StreamEndpoint extends Endpoint {
     String idProblem = StreamIdGrammar.problemWith(streamId, maxStreamIdChars);
     if (idProblem != null) {
       refuse(session, ProblemType.INVALID_STREAM_ID, idProblem);
+      return;
+    }
+    Grant grant = AccessFilter.grantOf(session.getUserPrincipal());
+    try {
+      grant.require(Scope.SUBSCRIBE, streamId);
+    } catch (Denied denied) {
+      refuse(session, denied.type(), denied.getMessage(), CLOSE_FORBIDDEN);
       return;
     }
     List<String> afterValues = session.getRequestParameterMap().get("after");
@@ -88,12 +121,32 @@ public final class StreamEndpoint extends Endpoint {
           "after=" + after + " is beyond the stream's last seq " + head);
       return;
     }
-    LOG.debug("ws open stream={} after={} session={}", streamId, after, session.getId());
+    LOG.debug(
+        "ws open stream={} after={} session={} sub={}",
+        streamId,
+        after,
+        session.getId(),
+        grant.subject().orElse("-"));
     connection = delivery.open(session.getId(), streamId, after, new SessionSink(session));
+    grant
+        .expiresAt()
+        .ifPresent(
+            at ->
+                expiry =
+                    expiryTimer.schedule(
+                        () ->
+                            refuse(
+                                session,
+                                ProblemType.TOKEN_EXPIRED,
+                                "the token expired; reconnect with a fresh one and after=<last seq>",
+                                CLOSE_TOKEN_EXPIRED),
+                        Math.max(0, at.toEpochMilli() - System.currentTimeMillis()),
+                        TimeUnit.MILLISECONDS));
   }
 
   @Override
   public void onClose(Session session, CloseReason reason) {
+    stopExpiry();
     if (connection != null) {
       connection.closed();
       LOG.debug(
@@ -107,17 +160,29 @@ public final class StreamEndpoint extends Endpoint {
   @Override
   public void onError(Session session, Throwable failure) {
     LOG.debug("ws error session={}: {}", session.getId(), failure.toString());
+    stopExpiry();
     if (connection != null) {
       connection.closed();
     }
   }
 
-  /**
-   * Sends an error frame, then closes with 1008 (policy violation). Asynchronously: onOpen runs
-   * inside the upgrade, before the container can report the connection writable, so a blocking send
-   * here would wait for itself.
-   */
+  private void stopExpiry() {
+    ScheduledFuture<?> timer = expiry;
+    if (timer != null) {
+      timer.cancel(false);
+    }
+  }
+
   private static void refuse(Session session, ProblemType type, String message) {
+    refuse(session, type, message, CloseReason.CloseCodes.VIOLATED_POLICY.getCode());
+  }
+
+  /**
+   * Sends an error frame, then closes with {@code closeCode} (1008, policy violation, unless said).
+   * Asynchronously: onOpen runs inside the upgrade, before the container can report the connection
+   * writable, so a blocking send here would wait for itself.
+   */
+  private static void refuse(Session session, ProblemType type, String message, int closeCode) {
     LOG.debug("ws refused session={} code={}: {}", session.getId(), type.code(), message);
     session
         .getAsyncRemote()
@@ -125,7 +190,8 @@ public final class StreamEndpoint extends Endpoint {
             WireFormat.errorFrame(type, message),
             result -> {
               try {
-                session.close(new CloseReason(CloseReason.CloseCodes.VIOLATED_POLICY, type.code()));
+                session.close(
+                    new CloseReason(CloseReason.CloseCodes.getCloseCode(closeCode), type.code()));
               } catch (IOException e) {
                 LOG.debug("could not close refused session {}: {}", session.getId(), e.toString());
               }

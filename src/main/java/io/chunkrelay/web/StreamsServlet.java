@@ -2,6 +2,9 @@ package io.chunkrelay.web;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chunkrelay.auth.Denied;
+import io.chunkrelay.auth.Grant;
+import io.chunkrelay.auth.Scope;
 import io.chunkrelay.config.RelayConfig.Limits;
 import io.chunkrelay.store.Appended;
 import io.chunkrelay.store.ChunkLog;
@@ -59,6 +62,8 @@ public final class StreamsServlet extends HttpServlet {
       route(request, response);
     } catch (ApiException e) {
       Problems.write(request, response, e.type(), e.getMessage());
+    } catch (Denied e) {
+      Problems.write(request, response, e.type(), e.getMessage());
     } catch (ChunkLogException e) {
       Problems.refused(request, response, e);
     } catch (RuntimeException e) {
@@ -82,11 +87,12 @@ public final class StreamsServlet extends HttpServlet {
       throws IOException {
     String[] path = segments(request.getPathInfo());
     boolean read = method.equals("GET") || method.equals("HEAD");
+    Grant grant = AccessFilter.grantOf(request.getUserPrincipal());
     if (path.length == 2 && path[1].equals("chunks")) {
       if (method.equals("POST")) {
-        append(request, response, streamId(path[0]));
+        append(request, response, allowed(grant, Scope.PRODUCE, path[0]));
       } else if (read) {
-        list(request, response, streamId(path[0]));
+        list(request, response, allowed(grant, Scope.SUBSCRIBE, path[0]));
       } else {
         throw methodNotAllowed(response, "GET, HEAD, POST");
       }
@@ -99,12 +105,12 @@ public final class StreamsServlet extends HttpServlet {
         // the browser's CORS check; a body-less or JSON request cannot come from one.
         ApiRequest.requireJson(request);
       }
-      complete(response, streamId(path[0]));
+      complete(response, allowed(grant, Scope.PRODUCE, path[0]));
     } else if (path.length == 1) {
       if (!read) {
         throw methodNotAllowed(response, "GET, HEAD");
       }
-      get(response, streamId(path[0]));
+      get(response, allowed(grant, Scope.SUBSCRIBE, path[0]));
     } else {
       throw new ApiException(ProblemType.NOT_FOUND, "no such resource: " + request.getRequestURI());
     }
@@ -184,6 +190,17 @@ public final class StreamsServlet extends HttpServlet {
       chunks.add(WireFormat.chunk(chunk));
     }
     json(response, HttpServletResponse.SC_OK, body);
+  }
+
+  /**
+   * The stream id of the path once the caller may use it for {@code scope}: checked before the body
+   * is read and before the log is asked whether the stream exists, so a caller learns nothing about
+   * streams it was not given.
+   */
+  private String allowed(Grant grant, Scope scope, String raw) {
+    String streamId = streamId(raw);
+    grant.require(scope, streamId);
+    return streamId;
   }
 
   private String streamId(String raw) {

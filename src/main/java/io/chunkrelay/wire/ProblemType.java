@@ -30,6 +30,12 @@ public enum ProblemType {
   INVALID_PROMPT(400, "Invalid prompt"),
   TOO_MANY_REPLIES(429, "Too many demo replies"),
   DEMO_DISABLED(404, "Demo mode is off"),
+  MISSING_TOKEN(401, "Token required"),
+  INVALID_TOKEN(401, "Invalid token"),
+  TOKEN_EXPIRED(401, "Token expired"),
+  SCOPE_NOT_ALLOWED(403, "Scope not allowed"),
+  STREAM_NOT_ALLOWED(403, "Stream not allowed"),
+  ORIGIN_NOT_ALLOWED(403, "Origin not allowed"),
   DATABASE_UNAVAILABLE(503, "Database unavailable"),
   INTERNAL_ERROR(500, "Internal error");
 

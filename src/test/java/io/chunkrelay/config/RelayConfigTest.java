@@ -9,9 +9,12 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class RelayConfigTest {
+  private static final String SECRET = "0123456789abcdef0123456789abcdef-secret";
+
   private static Map<String, String> minimal() {
     Map<String, String> settings = new HashMap<>();
     settings.put("CHUNK_RELAY_DB_URL", "jdbc:postgresql://127.0.0.1:5432/chunkrelay");
+    settings.put("CHUNK_RELAY_JWT_SECRET", SECRET);
     return settings;
   }
 
@@ -77,7 +80,11 @@ class RelayConfigTest {
             Map.entry("CHUNK_RELAY_REDIS_CHANNEL_PREFIX", "has space"),
             Map.entry("CHUNK_RELAY_DEMO", "maybe"),
             Map.entry("CHUNK_RELAY_DEMO_WORD_MILLIS", "0"),
-            Map.entry("CHUNK_RELAY_DEMO_MAX_REPLIES", "many"));
+            Map.entry("CHUNK_RELAY_DEMO_MAX_REPLIES", "many"),
+            Map.entry("CHUNK_RELAY_AUTH", "maybe"),
+            Map.entry("CHUNK_RELAY_JWT_CLOCK_SKEW_SECONDS", "3600"),
+            Map.entry("CHUNK_RELAY_JWT_JWKS_URL", "ftp://id.example.com/jwks"),
+            Map.entry("CHUNK_RELAY_ALLOWED_ORIGINS", "https://ok.example.com,*"));
     for (Map.Entry<String, String> setting : bad.entrySet()) {
       Map<String, String> settings = minimal();
       settings.put(setting.getKey(), setting.getValue());
@@ -97,7 +104,12 @@ class RelayConfigTest {
   void aContainerDataSourceReplacesTheJdbcUrl() {
     RelayConfig config =
         RelayConfig.load(
-            SettingSource.of(Map.of("CHUNK_RELAY_DB_DATASOURCE", "java:comp/env/jdbc/chunkrelay")));
+            SettingSource.of(
+                Map.of(
+                    "CHUNK_RELAY_DB_DATASOURCE",
+                    "java:comp/env/jdbc/chunkrelay",
+                    "CHUNK_RELAY_AUTH",
+                    "none")));
     assertEquals("DataSource java:comp/env/jdbc/chunkrelay", config.database().toString());
   }
 
@@ -105,8 +117,40 @@ class RelayConfigTest {
   void thePasswordNeverAppearsInTheDescription() {
     Map<String, String> settings = minimal();
     settings.put("CHUNK_RELAY_DB_PASSWORD", "s3cret");
-    assertTrue(
-        !RelayConfig.load(SettingSource.of(settings)).toString().contains("s3cret"),
-        "password leaked into toString");
+    String description = RelayConfig.load(SettingSource.of(settings)).toString();
+    assertTrue(!description.contains("s3cret"), "password leaked into toString");
+    assertTrue(!description.contains(SECRET), "JWT secret leaked into toString");
+  }
+
+  @Test
+  void aDeployedNodeNeedsAKeyUnlessToldToServeEveryone() {
+    Map<String, String> settings = minimal();
+    settings.remove("CHUNK_RELAY_JWT_SECRET");
+    ConfigException refused =
+        assertThrows(ConfigException.class, () -> RelayConfig.load(SettingSource.of(settings)));
+    for (String named :
+        new String[] {
+          "CHUNK_RELAY_AUTH",
+          "CHUNK_RELAY_JWT_SECRET",
+          "CHUNK_RELAY_JWT_PUBLIC_KEY",
+          "CHUNK_RELAY_JWT_JWKS_URL"
+        }) {
+      assertTrue(refused.getMessage().contains(named), refused.getMessage());
+    }
+    settings.put("CHUNK_RELAY_AUTH", "none");
+    assertEquals(
+        AuthSettings.Mode.NONE, RelayConfig.load(SettingSource.of(settings)).auth().mode());
+    assertEquals(
+        AuthSettings.Mode.JWT, RelayConfig.load(SettingSource.of(minimal())).auth().mode());
+  }
+
+  @Test
+  void aShortSecretIsRefusedWithoutEchoingIt() {
+    Map<String, String> settings = minimal();
+    settings.put("CHUNK_RELAY_JWT_SECRET", "short-secret-31-bytes-long-xxxx");
+    ConfigException refused =
+        assertThrows(ConfigException.class, () -> RelayConfig.load(SettingSource.of(settings)));
+    assertTrue(refused.getMessage().startsWith("CHUNK_RELAY_JWT_SECRET"), refused.getMessage());
+    assertTrue(!refused.getMessage().contains("short-secret"), refused.getMessage());
   }
 }

@@ -29,9 +29,19 @@ public final class Deployments {
         .addAsServiceProvider(io.chunkrelay.delivery.DeliveryHooks.class, PausingHooks.class);
   }
 
-  /** The WAR, plus any test-only classes (extra endpoints) the caller adds. */
+  /** The WAR, plus any test-only classes (extra endpoints) the caller adds; no authentication. */
   public static WebArchive war(Class<?>... testOnlyClasses) {
-    TestServices.configureInProcessNode();
+    TestServices.configureInProcessNode(false);
+    return archive(testOnlyClasses);
+  }
+
+  /** The WAR as a deployed node runs it: {@code CHUNK_RELAY_AUTH=jwt} with the test secret. */
+  public static WebArchive securedWar() {
+    TestServices.configureInProcessNode(true);
+    return archive();
+  }
+
+  private static WebArchive archive(Class<?>... testOnlyClasses) {
     WebArchive war =
         ShrinkWrap.create(WebArchive.class, "chunk-relay.war")
             .addPackages(true, Filters.exclude(NOT_IN_WAR), "io.chunkrelay")

@@ -30,6 +30,12 @@ public final class TestServices {
   private static final Logger LOG = Logger.getLogger(TestServices.class.getName());
   private static final String TEST_DATABASE = "chunk_relay_test";
 
+  /** The HS256 secret of a secured test node; {@code TestTokens} signs with it. */
+  public static final String JWT_SECRET = "chunk-relay-test-secret-0123456789-abcdef";
+
+  /** The one foreign web origin a secured test node lets call it. */
+  public static final String ALLOWED_ORIGIN = "https://app.example.com";
+
   private static Database database;
   private static String redisUrl;
 
@@ -65,7 +71,23 @@ public final class TestServices {
    * through the same system properties an operator would set.
    */
   public static void configureInProcessNode() {
+    configureInProcessNode(false);
+  }
+
+  /**
+   * As {@link #configureInProcessNode()}, with {@code CHUNK_RELAY_AUTH=jwt} and {@link #JWT_SECRET}
+   * when {@code secured}, else {@code none} (the delivery tests call without tokens).
+   */
+  public static void configureInProcessNode(boolean secured) {
     Database db = database();
+    System.setProperty("CHUNK_RELAY_AUTH", secured ? "jwt" : "none");
+    if (secured) {
+      System.setProperty("CHUNK_RELAY_JWT_SECRET", JWT_SECRET);
+      System.setProperty("CHUNK_RELAY_ALLOWED_ORIGINS", ALLOWED_ORIGIN);
+    } else {
+      System.clearProperty("CHUNK_RELAY_JWT_SECRET");
+      System.clearProperty("CHUNK_RELAY_ALLOWED_ORIGINS");
+    }
     System.setProperty("CHUNK_RELAY_DB_URL", db.jdbcUrl());
     System.setProperty("CHUNK_RELAY_DB_USER", db.user());
     System.setProperty("CHUNK_RELAY_DB_PASSWORD", db.password());

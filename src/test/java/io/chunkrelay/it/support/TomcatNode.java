@@ -100,6 +100,8 @@ public final class TomcatNode implements AutoCloseable {
     environment.put("CHUNK_RELAY_REDIS_URL", TestServices.redisUrl());
     environment.put("CHUNK_RELAY_REDIS_CHANNEL_PREFIX", TestServices.channelPrefix());
     environment.put("CHUNK_RELAY_NODE_ID", name);
+    // These nodes serve the delivery tests, which call without tokens; AuthIT covers jwt mode.
+    environment.put("CHUNK_RELAY_AUTH", "none");
     environment.putAll(env);
     URI base = URI.create("http://127.0.0.1:" + port + "/chunk-relay/");
     return new TomcatNode(name, builder.start(), log, base);

@@ -24,25 +24,62 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
   private final StringBuilder partial = new StringBuilder();
   private final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
   private volatile boolean stalled;
+  private volatile String closeReason;
   private volatile WebSocket socket;
 
   private WsClient() {}
 
   /** Connects to {@code http(s)://...} turned into {@code ws(s)://...}. */
   public static WsClient connect(URI httpUri) {
+    return connect(httpUri, java.util.Map.of(), List.of());
+  }
+
+  /**
+   * Connects with extra handshake {@code headers} and {@code subprotocols} offered; throws {@link
+   * Refused} with the HTTP status when the server refuses the handshake.
+   */
+  public static WsClient connect(
+      URI httpUri, java.util.Map<String, String> headers, List<String> subprotocols) {
     URI uri = URI.create(httpUri.toString().replaceFirst("^http", "ws"));
     WsClient client = new WsClient();
+    WebSocket.Builder builder =
+        HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
+    headers.forEach(builder::header);
+    if (!subprotocols.isEmpty()) {
+      builder.subprotocols(
+          subprotocols.get(0), subprotocols.subList(1, subprotocols.size()).toArray(String[]::new));
+    }
     try {
-      client.socket =
-          HttpClient.newHttpClient()
-              .newWebSocketBuilder()
-              .connectTimeout(Duration.ofSeconds(10))
-              .buildAsync(uri, client)
-              .get(15, TimeUnit.SECONDS);
+      client.socket = builder.buildAsync(uri, client).get(15, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof java.net.http.WebSocketHandshakeException refused) {
+        throw new Refused(refused.getResponse().statusCode());
+      }
+      throw new IllegalStateException("cannot connect to " + uri + ": " + e, e);
     } catch (Exception e) {
       throw new IllegalStateException("cannot connect to " + uri + ": " + e, e);
     }
     return client;
+  }
+
+  /** The subprotocol the server chose, or "" when it chose none. */
+  public String subprotocol() {
+    return socket.getSubprotocol();
+  }
+
+  /** A handshake the server answered with an HTTP status instead of a WebSocket. */
+  public static final class Refused extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final int status;
+
+    Refused(int status) {
+      super("handshake refused with HTTP " + status);
+      this.status = status;
+    }
+
+    public int status() {
+      return status;
+    }
   }
 
   @Override
@@ -65,6 +102,7 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
 
   @Override
   public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+    closeReason = reason;
     closeCode.complete(statusCode);
     return null;
   }
@@ -139,6 +177,11 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
     } catch (Exception e) {
       throw new AssertionError("no close within " + timeout + ": " + e, e);
     }
+  }
+
+  /** The reason the server gave with its close (after {@link #closeCode} returned). */
+  public String closeReason() {
+    return closeReason;
   }
 
   @Override
