@@ -63,6 +63,11 @@ export interface ConnectOptions {
   baseUrl?: string | URL;
   initialBackoffMillis?: number;
   maxBackoffMillis?: number;
+  /**
+   * On a node that requires tokens: returns the current token, called before every (re)connection.
+   * Sent as the subprotocol `bearer.<token>`; a close for an expired token (4401) reconnects at once.
+   */
+  token?: () => string | Promise<string>;
 }
 
 export declare class Subscription {

@@ -16,7 +16,12 @@
  * onError ({code, message}: what was caught and recovered from, or why it failed), signal,
  * baseUrl (where the relay is; default: the origin and path this module was loaded from, so a page
  * on another origin that imports the module from the relay connects to the relay),
- * initialBackoffMillis (250) and maxBackoffMillis (10000).
+ * initialBackoffMillis (250) and maxBackoffMillis (10000), and token: on a node that requires
+ * tokens, a function returning the current token (or a Promise of it), called before every
+ * (re)connection. The token travels as a WebSocket subprotocol (`bearer.<token>`, beside
+ * `chunk-relay`), never in the URL, so proxies do not log it. When the server closes a subscription
+ * because its token expired (close code 4401), the client asks the function again and reconnects
+ * at once, resuming after the last seq.
  *
  * The server already delivers every chunk exactly once and in order; the client checks it again:
  * it drops a seq it already has, and when a seq arrives early (a gap, which the server never sends)
@@ -47,9 +52,14 @@ export const State = Object.freeze({
 const STREAM_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const STORAGE_PREFIX = 'chunk-relay:';
 /** Error codes after which another attempt cannot succeed. */
-const PERMANENT_ERRORS = new Set(['invalid-stream-id', 'invalid-parameter', 'after-beyond-head']);
+const PERMANENT_ERRORS = new Set([
+  'invalid-stream-id', 'invalid-parameter', 'after-beyond-head', 'stream-not-allowed', 'scope-not-allowed',
+]);
 const CLOSE_DROPPED = 4000;
 const CLOSE_GAP = 4001;
+/** The server's close code for a subscription whose token expired. */
+const CLOSE_TOKEN_EXPIRED = 4401;
+const SUBPROTOCOL = 'chunk-relay';
 const OPEN_TIMEOUT_MILLIS = 10000;
 
 /** Subscribes to one stream; returns the live {@link Subscription}. */
@@ -123,7 +133,7 @@ export class Subscription {
 
   /** Cuts the connection the way a network would; the client reconnects by itself. */
   drop() {
-    if (this.#socket && !this.#isOver()) {
+    if (this.#socket?.close && !this.#isOver()) {
       this.#socket.close(CLOSE_DROPPED, 'dropped by the client');
     }
   }
@@ -144,7 +154,29 @@ export class Subscription {
     url.protocol = url.protocol === 'https:' ? 'wss:' : url.protocol === 'http:' ? 'ws:' : url.protocol;
     url.searchParams.set('after', String(this.#lastSeq));
     this.#setState(State.CONNECTING, { after: this.#lastSeq });
-    const socket = new WebSocket(url);
+    if (!this.#options.token) {
+      this.#connect(url, undefined);
+      return;
+    }
+    // A placeholder, so that close() or a second #open() while the token is fetched wins.
+    const pending = {};
+    this.#socket = pending;
+    Promise.resolve()
+      .then(() => this.#options.token())
+      .then((token) => {
+        if (this.#socket !== pending) return;
+        if (typeof token !== 'string' || token === '') throw new Error('the token function returned no token');
+        this.#connect(url, [SUBPROTOCOL, `bearer.${token}`]);
+      })
+      .catch((error) => {
+        if (this.#socket !== pending) return;
+        this.#emitError({ code: 'token-unavailable', message: String(error?.message ?? error) });
+        this.#lost({ code: 0 });
+      });
+  }
+
+  #connect(url, protocols) {
+    const socket = protocols ? new WebSocket(url, protocols) : new WebSocket(url);
     this.#socket = socket;
     this.#openTimer = setTimeout(() => socket.close(), OPEN_TIMEOUT_MILLIS);
     socket.onopen = () => {
@@ -214,6 +246,12 @@ export class Subscription {
     this.#socket = null;
     if (this.#isOver()) return;
     this.#stats.reconnects++;
+    if (event.code === CLOSE_TOKEN_EXPIRED && this.#options.token) {
+      // Not a failure: the token ran out. A fresh one is asked for and the stream resumes now.
+      this.#setState(State.RECONNECTING, { delayMillis: 0, attempt: this.#attempt, code: event.code });
+      this.#open();
+      return;
+    }
     const ceiling = Math.min(
       this.#options.maxBackoffMillis,
       this.#options.initialBackoffMillis * 2 ** Math.min(this.#attempt, 16),
@@ -243,7 +281,7 @@ export class Subscription {
     globalThis.removeEventListener?.('online', this.#onOnline);
     const socket = this.#socket;
     this.#socket = null;
-    if (socket && socket.readyState <= WebSocket.OPEN) socket.close(1000);
+    if (socket?.close && socket.readyState <= WebSocket.OPEN) socket.close(1000);
   }
 
   #isOver() {

@@ -63,6 +63,8 @@ function follow(turn, isCurrent) {
   const view = renderTurn(turn);
   const sub = connect(turn.streamId, {
     resume: true,
+    // On a node that requires tokens, the demo handed the page one for this reply's stream.
+    token: turn.token ? () => turn.token : undefined,
     onChunk: (chunk, s) => {
       view.text.textContent = s.text;
       view.meta.textContent = `seq ${chunk.seq} · ${chunk.messageId}`;
@@ -77,7 +79,7 @@ function follow(turn, isCurrent) {
       view.meta.textContent = `complete · ${lastSeq} chunks`;
       if (current?.sub === sub) {
         stopAuditTimer();
-        audit(turn.streamId, sub);
+        audit(turn, sub);
       }
     },
     onError: (error, s) => {
@@ -95,8 +97,8 @@ function follow(turn, isCurrent) {
     panel.stream.textContent = turn.streamId;
     panel.auditRefresh.disabled = false;
     showPosition(sub);
-    audit(turn.streamId, sub);
-    if (sub.state !== State.COMPLETE) startAuditTimer(turn.streamId, sub);
+    audit(turn, sub);
+    if (sub.state !== State.COMPLETE) startAuditTimer(turn, sub);
   }
   return sub;
 }
@@ -144,9 +146,9 @@ function logEvent(text) {
   while (panel.events.children.length > 40) panel.events.lastChild.remove();
 }
 
-function startAuditTimer(streamId, sub) {
+function startAuditTimer(turn, sub) {
   stopAuditTimer();
-  auditTimer = setInterval(() => audit(streamId, sub), AUDIT_EVERY_MILLIS);
+  auditTimer = setInterval(() => audit(turn, sub), AUDIT_EVERY_MILLIS);
 }
 
 function stopAuditTimer() {
@@ -155,13 +157,17 @@ function stopAuditTimer() {
 }
 
 /** Reads the stream's whole chunk log and, once the reply is complete, checks the page against it. */
-async function audit(streamId, sub) {
+async function audit(turn, sub) {
+  const { streamId } = turn;
   let rows = [];
   let head = 0;
   let status = '';
   try {
     for (let after = 0; ; after = rows.length) {
-      const response = await fetch(`api/streams/${encodeURIComponent(streamId)}/chunks?after=${after}&limit=${AUDIT_PAGE}`);
+      const response = await fetch(
+        `api/streams/${encodeURIComponent(streamId)}/chunks?after=${after}&limit=${AUDIT_PAGE}`,
+        { headers: turn.token ? { Authorization: `Bearer ${turn.token}` } : {} },
+      );
       if (response.status === 404) break; // not created yet: the assistant is still thinking
       const page = await response.json();
       if (!response.ok) throw new Error(page.detail ?? response.statusText);
@@ -226,7 +232,7 @@ async function ask(prompt) {
     notice.hidden = false;
     return;
   }
-  const turn = { prompt, streamId: body.streamId };
+  const turn = { prompt, streamId: body.streamId, token: body.token };
   const turns = loadTurns();
   turns.push(turn);
   saveTurns(turns);
@@ -260,7 +266,7 @@ $('#prompt').addEventListener('keydown', (event) => {
 });
 panel.drop.addEventListener('click', () => current?.sub.drop());
 $('#reload').addEventListener('click', () => location.reload());
-panel.auditRefresh.addEventListener('click', () => current && audit(current.turn.streamId, current.sub));
+panel.auditRefresh.addEventListener('click', () => current && audit(current.turn, current.sub));
 
 const turns = loadTurns();
 turns.forEach((turn, index) => follow(turn, index === turns.length - 1));

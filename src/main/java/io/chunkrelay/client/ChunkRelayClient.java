@@ -14,6 +14,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -30,6 +31,8 @@ import java.util.regex.Pattern;
  *
  * <p>A reply generated token by token is best streamed with a {@link #replyWriter}: one request,
  * each token committed and delivered as it is written, resent without duplicates after a cut.
+ *
+ * <p>On a node that requires tokens, give the client a token provider ({@link Builder#tokens}).
  *
  * <p>Consumer side: {@link #subscribe} opens a {@link Subscription} that delivers every chunk after
  * a seq exactly once and in order, reconnecting by itself.
@@ -56,6 +59,7 @@ public final class ChunkRelayClient implements AutoCloseable {
   private final Backoff backoff;
   private final Duration pingInterval;
   private final ScheduledExecutorService timer;
+  private final Authorization authorization;
   private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
 
   private ChunkRelayClient(Builder builder) {
@@ -66,7 +70,8 @@ public final class ChunkRelayClient implements AutoCloseable {
     this.pingInterval = builder.pingInterval;
     this.http = HttpClient.newBuilder().connectTimeout(builder.connectTimeout).build();
     this.maxAttempts = builder.maxAttempts;
-    this.requests = new RetryingRequests(http, builder.maxAttempts, backoff);
+    this.authorization = new Authorization(builder.tokens);
+    this.requests = new RetryingRequests(http, builder.maxAttempts, backoff, authorization);
     this.timer =
         Executors.newSingleThreadScheduledExecutor(
             runnable -> {
@@ -147,7 +152,8 @@ public final class ChunkRelayClient implements AutoCloseable {
         epoch,
         backoff,
         maxAttempts,
-        requestTimeout);
+        requestTimeout,
+        authorization);
   }
 
   /** Completes the stream (a repeat is harmless) and returns its last seq. */
@@ -167,7 +173,8 @@ public final class ChunkRelayClient implements AutoCloseable {
     String http = base.resolve("ws/streams/" + streamId).toString();
     URI ws = URI.create(http.replaceFirst("^http", "ws"));
     Subscription subscription =
-        new Subscription(this.http, ws, streamId, after, listener, backoff, pingInterval, timer);
+        new Subscription(
+            this.http, ws, streamId, after, listener, backoff, pingInterval, timer, authorization);
     subscriptions.add(subscription);
     subscription
         .completion()
@@ -193,7 +200,7 @@ public final class ChunkRelayClient implements AutoCloseable {
     if (idempotencyKey != null) {
       request.header("Idempotency-Key", idempotencyKey);
     }
-    return requests.send(request.build(), action + " on stream " + streamId);
+    return requests.send(request, action + " on stream " + streamId);
   }
 
   private static ObjectNode draft(Draft chunk) {
@@ -224,6 +231,7 @@ public final class ChunkRelayClient implements AutoCloseable {
     private Duration initialBackoff = Duration.ofMillis(100);
     private Duration maxBackoff = Duration.ofSeconds(5);
     private Duration pingInterval = Duration.ofSeconds(15);
+    private Supplier<String> tokens;
 
     private Builder(URI base) {
       if (base == null || !("http".equals(base.getScheme()) || "https".equals(base.getScheme()))) {
@@ -270,6 +278,18 @@ public final class ChunkRelayClient implements AutoCloseable {
         throw new IllegalArgumentException("pingInterval must be at least 100 ms, got " + interval);
       }
       this.pingInterval = interval;
+      return this;
+    }
+
+    /**
+     * Where tokens come from when the node requires them ({@code CHUNK_RELAY_AUTH=jwt}): asked
+     * before every request and every (re)connection, so it should return a cached token and fetch a
+     * new one shortly before that one expires. A request answered {@code 401 token-expired} is sent
+     * again with the next token, and a subscription closed for an expired token (4401) reconnects
+     * at once with the next token, resuming after its last seq.
+     */
+    public Builder tokens(Supplier<String> provider) {
+      this.tokens = java.util.Objects.requireNonNull(provider, "provider");
       return this;
     }
 

@@ -27,6 +27,10 @@ final class Connection implements WebSocket.Listener {
 
   private final Subscription owner;
   private final Duration pingInterval;
+
+  /** The server's close code for a subscription whose token expired. */
+  static final int TOKEN_EXPIRED = 4401;
+
   private final ScheduledExecutorService timer;
   private final StringBuilder partial = new StringBuilder();
   private final AtomicBoolean answerAwaited = new AtomicBoolean();
@@ -40,9 +44,10 @@ final class Connection implements WebSocket.Listener {
   }
 
   /** Starts connecting to {@code uri}; the owner hears of the outcome. */
-  void start(HttpClient http, URI uri) {
-    http.newWebSocketBuilder()
-        .connectTimeout(CONNECT_TIMEOUT)
+  void start(HttpClient http, URI uri, Authorization authorization) {
+    WebSocket.Builder handshake = http.newWebSocketBuilder().connectTimeout(CONNECT_TIMEOUT);
+    authorization.addTo(handshake);
+    handshake
         .buildAsync(uri, this)
         .whenComplete(
             (ws, failure) -> {
@@ -107,7 +112,11 @@ final class Connection implements WebSocket.Listener {
   @Override
   public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
     stopPinging();
-    owner.lost(this, "closed by the server (" + statusCode + " " + reason + ")");
+    if (statusCode == TOKEN_EXPIRED) {
+      owner.expired(this);
+    } else {
+      owner.lost(this, "closed by the server (" + statusCode + " " + reason + ")");
+    }
     return null;
   }
 

@@ -57,6 +57,7 @@ public final class ReplyWriter implements AutoCloseable {
   private final Backoff backoff;
   private final int maxAttempts;
   private final Duration answerTimeout;
+  private final Authorization authorization;
   private final List<byte[]> lines = new ArrayList<>();
   private LineBody body;
   private CompletableFuture<HttpResponse<String>> answer;
@@ -73,8 +74,10 @@ public final class ReplyWriter implements AutoCloseable {
       long epoch,
       Backoff backoff,
       int maxAttempts,
-      Duration answerTimeout) {
+      Duration answerTimeout,
+      Authorization authorization) {
     this.http = http;
+    this.authorization = authorization;
     this.chunks = chunks;
     this.streamId = streamId;
     this.messageId = messageId;
@@ -177,16 +180,16 @@ public final class ReplyWriter implements AutoCloseable {
   }
 
   private CompletableFuture<HttpResponse<String>> send(HttpRequest.BodyPublisher publisher) {
-    HttpRequest request =
+    HttpRequest.Builder request =
         HttpRequest.newBuilder(chunks)
             .version(HttpClient.Version.HTTP_1_1)
             .header("Content-Type", "application/x-ndjson")
             .header("Producer-Id", producerId)
             .header("Producer-Epoch", Long.toString(epoch))
             .header("Producer-Seq", Long.toString(confirmed))
-            .POST(publisher)
-            .build();
-    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+            .POST(publisher);
+    authorization.addTo(request);
+    return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private List<byte[]> unconfirmed() {

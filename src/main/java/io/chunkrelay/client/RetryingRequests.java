@@ -10,10 +10,10 @@ import java.util.Set;
 
 /**
  * Keeps promise 1 for a producer that got no answer: sends a request again, unchanged (so with the
- * same Idempotency-Key), while there is no answer or the answer is 429, 500, 502, 503 or 504,
- * waiting the backoff or the server's {@code Retry-After}, whichever is longer. Any other refusal,
- * or the last attempt's failure, is thrown as a {@link ChunkRelayException} with the problem's
- * code.
+ * same Idempotency-Key), while there is no answer or the answer is 429, 500, 502, 503 or 504 (or
+ * 401 token-expired, at once, with the token provider's next token), waiting the backoff or the
+ * server's {@code Retry-After}, whichever is longer. Any other refusal, or the last attempt's
+ * failure, is thrown as a {@link ChunkRelayException} with the problem's code.
  */
 final class RetryingRequests {
   private static final Set<Integer> RETRYABLE = Set.of(429, 500, 502, 503, 504);
@@ -22,11 +22,13 @@ final class RetryingRequests {
   private final HttpClient http;
   private final int maxAttempts;
   private final Backoff backoff;
+  private final Authorization authorization;
 
-  RetryingRequests(HttpClient http, int maxAttempts, Backoff backoff) {
+  RetryingRequests(HttpClient http, int maxAttempts, Backoff backoff, Authorization authorization) {
     this.http = http;
     this.maxAttempts = maxAttempts;
     this.backoff = backoff;
+    this.authorization = authorization;
   }
 
   /**
@@ -35,11 +37,14 @@ final class RetryingRequests {
    *
    * @param what the request in words, for exceptions
    */
-  JsonNode send(HttpRequest request, String what) {
+  JsonNode send(HttpRequest.Builder request, String what) {
     for (int attempt = 1; ; attempt++) {
       long waitMillis;
       try {
-        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        // The credential is asked for per attempt: a retry after token-expired carries a fresh one.
+        authorization.addTo(request);
+        HttpResponse<String> response =
+            http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         int status = response.statusCode();
         JsonNode body = parse(response.body());
         if (status < 300) {
@@ -58,17 +63,20 @@ final class RetryingRequests {
                         + status
                         + " with "
                         + response.headers().firstValue("Content-Type").orElse("no body type"));
-        if (!RETRYABLE.contains(status) || attempt >= maxAttempts) {
+        boolean expired = status == 401 && code.equals("token-expired");
+        if (!(RETRYABLE.contains(status) || expired) || attempt >= maxAttempts) {
           throw new ChunkRelayException(
               status, code, what + " failed after " + attempt + " attempt(s): " + detail, null);
         }
         waitMillis =
-            Math.max(
-                backoff.delayMillis(attempt),
-                response.headers().firstValueAsLong("Retry-After").stream()
-                    .map(seconds -> Math.min(seconds * 1000, MAX_RETRY_AFTER_MILLIS))
-                    .findFirst()
-                    .orElse(0L));
+            expired
+                ? 0
+                : Math.max(
+                    backoff.delayMillis(attempt),
+                    response.headers().firstValueAsLong("Retry-After").stream()
+                        .map(seconds -> Math.min(seconds * 1000, MAX_RETRY_AFTER_MILLIS))
+                        .findFirst()
+                        .orElse(0L));
       } catch (IOException e) {
         if (attempt >= maxAttempts) {
           throw new ChunkRelayException(

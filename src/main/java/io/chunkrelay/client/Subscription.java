@@ -55,7 +55,12 @@ public final class Subscription {
   }
 
   private static final Set<String> PERMANENT_ERRORS =
-      Set.of("invalid-stream-id", "invalid-parameter", "after-beyond-head");
+      Set.of(
+          "invalid-stream-id",
+          "invalid-parameter",
+          "after-beyond-head",
+          "stream-not-allowed",
+          "scope-not-allowed");
 
   private final HttpClient http;
   private final URI uri;
@@ -64,6 +69,7 @@ public final class Subscription {
   private final Backoff backoff;
   private final Duration pingInterval;
   private final ScheduledExecutorService timer;
+  private final Authorization authorization;
   private final CompletableFuture<Long> completion = new CompletableFuture<>();
 
   // Guarded by this.
@@ -81,8 +87,10 @@ public final class Subscription {
       Listener listener,
       Backoff backoff,
       Duration pingInterval,
-      ScheduledExecutorService timer) {
+      ScheduledExecutorService timer,
+      Authorization authorization) {
     this.http = http;
+    this.authorization = authorization;
     this.uri = uri;
     this.streamId = streamId;
     this.lastSeq = after;
@@ -146,7 +154,11 @@ public final class Subscription {
     setState(State.CONNECTING);
     // Current before it starts: its outcome may be reported before start returns.
     current = new Connection(this, pingInterval, timer);
-    current.start(http, URI.create(uri + "?after=" + lastSeq));
+    try {
+      current.start(http, URI.create(uri + "?after=" + lastSeq), authorization);
+    } catch (ChunkRelayException noToken) {
+      lost(current, noToken.getMessage());
+    }
   }
 
   synchronized void opened(Connection connection) {
@@ -173,6 +185,20 @@ public final class Subscription {
     } catch (RejectedExecutionException clientClosed) {
       close();
     }
+  }
+
+  /**
+   * The server closed the connection because its token expired: connect again at once (the token
+   * provider is asked for a fresh one), resuming after the last seq.
+   */
+  synchronized void expired(Connection connection) {
+    if (connection != current || isOver()) {
+      return;
+    }
+    current = null;
+    reconnects++;
+    listener.onError("token-expired", "the token expired; reconnecting with a fresh one");
+    open();
   }
 
   private synchronized void reconnect() {

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,10 +28,15 @@ import org.slf4j.LoggerFactory;
  * demo-<uuid>}): after a short "thinking" pause, each word is appended under its own idempotency
  * key ({@code <stream>:<index>}), the last one marked final, and the stream is completed. An append
  * whose outcome is unknown is retried with the same key, so no word is ever written twice. At most
- * {@link DemoSettings#maxActiveReplies()} replies are written at once.
+ * {@link DemoSettings#maxActiveReplies()} replies are written at once. On a node that requires
+ * tokens, it appends with the producer tokens it is given, as any producer would.
  */
 public final class DemoProducer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DemoProducer.class);
+
+  /** Every demo reply's stream id starts with this. */
+  public static final String STREAM_PREFIX = "demo-";
+
   private static final long THINKING_MILLIS = 400;
   private static final long RETRY_MILLIS = 1_000;
   private static final int MAX_ATTEMPTS = 30;
@@ -42,6 +48,7 @@ public final class DemoProducer implements AutoCloseable {
   private final AtomicInteger active = new AtomicInteger();
   private final AtomicLong started = new AtomicLong();
   private final AtomicReference<ChunkRelayClient> client = new AtomicReference<>();
+  private final Optional<Supplier<String>> tokens;
 
   /** A reply being written: its stream, its message id and how many chunks it will have. */
   public record Reply(String streamId, String messageId, int chunks) {}
@@ -51,8 +58,12 @@ public final class DemoProducer implements AutoCloseable {
    *     parallel as far as the timer has threads (each step waits for its HTTP answer)
    */
   public DemoProducer(
-      DemoSettings settings, ScheduledExecutorService timer, RandomGenerator random) {
+      DemoSettings settings,
+      ScheduledExecutorService timer,
+      RandomGenerator random,
+      Optional<Supplier<String>> tokens) {
     this.settings = settings;
+    this.tokens = tokens;
     this.timer = timer;
     this.random = random;
   }
@@ -69,21 +80,21 @@ public final class DemoProducer implements AutoCloseable {
     started.incrementAndGet();
     String id = UUID.randomUUID().toString();
     List<String> chunks = SimulatedAssistant.chunks(SimulatedAssistant.replyTo(prompt));
-    Reply reply = new Reply("demo-" + id, "msg-" + id.substring(0, 8), chunks.size());
+    Reply reply = new Reply(STREAM_PREFIX + id, "msg-" + id.substring(0, 8), chunks.size());
     LOG.info("demo reply stream={} chunks={} started", reply.streamId(), chunks.size());
     new Writing(clientFor(self), reply, chunks).schedule(THINKING_MILLIS);
     return Optional.of(reply);
   }
 
   private ChunkRelayClient clientFor(URI self) {
-    return client.updateAndGet(
-        existing ->
-            existing != null
-                ? existing
-                : ChunkRelayClient.builder(self)
-                    .requestTimeout(REQUEST_TIMEOUT)
-                    .maxAttempts(3)
-                    .build());
+    return client.updateAndGet(existing -> existing != null ? existing : newClient(self));
+  }
+
+  private ChunkRelayClient newClient(URI self) {
+    ChunkRelayClient.Builder builder =
+        ChunkRelayClient.builder(self).requestTimeout(REQUEST_TIMEOUT).maxAttempts(3);
+    tokens.ifPresent(builder::tokens);
+    return builder.build();
   }
 
   /** Stops the HTTP client; the timer's owner stops the replies. */

@@ -79,7 +79,11 @@ public final class ChunkRelayListener implements ServletContextListener {
         .addMapping("/health");
     context.addServlet("metrics", new MetricsServlet(node.metrics())).addMapping("/metrics");
     context
-        .addServlet("demo", node.demo().map(DemoServlet::enabled).orElseGet(DemoServlet::disabled))
+        .addServlet(
+            "demo",
+            node.demo()
+                .map(demo -> DemoServlet.enabled(demo, node.access().minter()))
+                .orElseGet(DemoServlet::disabled))
         .addMapping("/demo/*");
 
     ServerContainer webSockets =

@@ -2,6 +2,8 @@ package io.chunkrelay.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chunkrelay.auth.Scope;
+import io.chunkrelay.auth.TokenMinter;
 import io.chunkrelay.demo.DemoProducer;
 import io.chunkrelay.wire.ProblemType;
 import io.chunkrelay.wire.WireFormat;
@@ -11,14 +13,18 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Keeps promise 8 at the demo's door.
  *
  * <p>{@code POST /demo/replies} with {@code {"prompt":"..."}}: starts a simulated reply and answers
- * {@code 202 {"streamId","messageId","chunks"}}; the page then subscribes to that stream like any
+ * {@code 202 {"streamId","messageId","chunks"}} (plus {@code "token"}, a subscriber token for that
+ * stream alone, when the node requires tokens); the page then subscribes to that stream like any
  * other. Outside demo mode the path answers {@code 404 demo-disabled}. Refusals are problems with
  * stable codes: {@code unsupported-media-type}, {@code malformed-json}, {@code invalid-prompt},
  * {@code request-too-large} and {@code too-many-replies} (429, with {@code Retry-After}).
@@ -28,20 +34,28 @@ public final class DemoServlet extends HttpServlet {
   static final int MAX_PROMPT_CHARS = 2_000;
   private static final int MAX_BODY_BYTES = 16 * 1024;
 
-  private final transient Optional<DemoProducer> producer;
+  /** How long the page may follow and audit a reply with the token it is handed. */
+  static final Duration PAGE_TOKEN_LIFETIME = Duration.ofHours(1);
 
-  private DemoServlet(Optional<DemoProducer> producer) {
+  private final transient Optional<DemoProducer> producer;
+  private final transient Optional<TokenMinter> pageTokens;
+
+  private DemoServlet(Optional<DemoProducer> producer, Optional<TokenMinter> pageTokens) {
     this.producer = producer;
+    this.pageTokens = pageTokens;
   }
 
-  /** The demo's endpoint, starting replies with {@code producer}. */
-  public static DemoServlet enabled(DemoProducer producer) {
-    return new DemoServlet(Optional.of(producer));
+  /**
+   * The demo's endpoint, starting replies with {@code producer}; on a node that requires tokens,
+   * {@code pageTokens} signs the page a subscriber token for each reply it starts.
+   */
+  public static DemoServlet enabled(DemoProducer producer, Optional<TokenMinter> pageTokens) {
+    return new DemoServlet(Optional.of(producer), pageTokens);
   }
 
   /** Outside demo mode: every request is answered {@code 404 demo-disabled}. */
   public static DemoServlet disabled() {
-    return new DemoServlet(Optional.empty());
+    return new DemoServlet(Optional.empty(), Optional.empty());
   }
 
   @Override
@@ -135,6 +149,17 @@ public final class DemoServlet extends HttpServlet {
     answer.put("streamId", reply.get().streamId());
     answer.put("messageId", reply.get().messageId());
     answer.put("chunks", reply.get().chunks());
+    // A subscriber token for this reply's stream alone: the page can follow and audit it, and
+    // nothing else, in jwt mode too.
+    pageTokens.ifPresent(
+        minter ->
+            answer.put(
+                "token",
+                minter.mint(
+                    "demo-page",
+                    Set.of(Scope.SUBSCRIBE),
+                    List.of(reply.get().streamId()),
+                    PAGE_TOKEN_LIFETIME)));
     response.setStatus(HttpServletResponse.SC_ACCEPTED);
     response.setContentType("application/json");
     response.setCharacterEncoding("UTF-8");

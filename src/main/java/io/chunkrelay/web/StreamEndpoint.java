@@ -40,7 +40,7 @@ public final class StreamEndpoint extends Endpoint {
   public static final String SUBPROTOCOL = "chunk-relay";
 
   /** Close code: the token expired; get a fresh one and reconnect with the last seq seen. */
-  public static final int CLOSE_TOKEN_EXPIRED = 4001;
+  public static final int CLOSE_TOKEN_EXPIRED = 4401;
 
   /** Close code: the credential does not cover this stream or lacks the subscribe scope. */
   public static final int CLOSE_FORBIDDEN = 4403;

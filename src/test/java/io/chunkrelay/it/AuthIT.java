@@ -260,7 +260,7 @@ class AuthIT {
             List.of())) {
       assertTrue(client.next(Duration.ofSeconds(10)).contains("\"before\""));
       List<String> frames = new ArrayList<>();
-      assertEquals(4001, client.closeCode(Duration.ofSeconds(15)));
+      assertEquals(4401, client.closeCode(Duration.ofSeconds(15)));
       assertEquals("token-expired", client.closeReason());
       assertTrue(
           Duration.ofNanos(System.nanoTime() - opened).toMillis() >= 1_500,
@@ -268,6 +268,56 @@ class AuthIT {
       frames.add(client.next(Duration.ofSeconds(2)));
       assertTrue(frames.get(0).contains("token-expired"), frames.toString());
     }
+  }
+
+  @Test
+  void theJavaClientRenewsExpiringTokensAndMissesNothing() throws Exception {
+    String stream = "auth-renew-" + UUID.randomUUID();
+    java.util.concurrent.atomic.AtomicInteger minted =
+        new java.util.concurrent.atomic.AtomicInteger();
+    // Every token lives two seconds: the subscription outlives several of them.
+    java.util.function.Supplier<String> shortLived =
+        () -> {
+          minted.incrementAndGet();
+          return TestTokens.sign(
+              TestTokens.claims("client", "produce subscribe", stream)
+                  .expirationTime(Date.from(Instant.now().plusSeconds(2))));
+        };
+    List<Long> seqs = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<String> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+    try (io.chunkrelay.client.ChunkRelayClient client =
+        io.chunkrelay.client.ChunkRelayClient.builder(URI.create(base.toString()))
+            .tokens(shortLived)
+            .build()) {
+      io.chunkrelay.client.Subscription subscription =
+          client.subscribe(
+              stream,
+              0,
+              new io.chunkrelay.client.Subscription.Listener() {
+                @Override
+                public void onChunk(io.chunkrelay.client.Chunk chunk) {
+                  seqs.add(chunk.seq());
+                }
+
+                @Override
+                public void onError(String code, String message) {
+                  errors.add(code);
+                }
+              });
+      for (int i = 1; i <= 24; i++) {
+        client.append(stream, "m1", "word-" + i + " ", i == 24);
+        Thread.sleep(250);
+      }
+      client.complete(stream);
+      assertEquals(24L, subscription.completion().get(30, java.util.concurrent.TimeUnit.SECONDS));
+    }
+    List<Long> expected = new ArrayList<>();
+    for (long seq = 1; seq <= 24; seq++) {
+      expected.add(seq);
+    }
+    assertEquals(expected, seqs, "every chunk once, in order, across token renewals");
+    assertTrue(errors.contains("token-expired"), errors.toString());
+    assertTrue(minted.get() > 24, "the provider is asked per request and connection: " + minted);
   }
 
   @Test

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * The demo chat in a real headless Chromium against the deployed WAR: the simulated assistant
  * writes through the chunk log, the page's client (js/chunk-relay.js) delivers it, and the reply on
  * screen must equal the assistant's reply and the table, word for word, however the page is
- * reloaded or its connection dropped mid-reply.
+ * reloaded or its connection dropped mid-reply. The node runs as a deployed one does, requiring
+ * tokens: the demo signs its own producer tokens and hands the page a subscriber token per reply.
  */
 @ExtendWith(ArquillianExtension.class)
 class DemoPageIT {
@@ -36,7 +37,7 @@ class DemoPageIT {
 
   @Deployment(testable = false)
   static WebArchive deployment() {
-    return Deployments.war();
+    return Deployments.securedWar();
   }
 
   @Test
