@@ -68,6 +68,7 @@ final class AppendQueue {
       String streamId,
       List<NewChunk> chunks,
       boolean batch,
+      String appendedBy,
       String key,
       ProducerClaim producer,
       byte[] fingerprint) {
@@ -85,6 +86,7 @@ final class AppendQueue {
               streamId,
               chunks,
               batch,
+              appendedBy,
               key,
               producer,
               fingerprint,

@@ -72,9 +72,15 @@ public final class ChunkLog implements ChunkReader, AutoCloseable {
    *
    * @param batch whether the producer sent an array (kept with the idempotency key)
    * @param idempotencyKey when present, a repeat of the same request returns the original seqs
+   * @param appendedBy the authenticated subject appending, stored with each chunk (empty on a node
+   *     without authentication)
    */
   public CompletableFuture<Appended> append(
-      String streamId, List<NewChunk> chunks, boolean batch, Optional<String> idempotencyKey) {
+      String streamId,
+      List<NewChunk> chunks,
+      boolean batch,
+      Optional<String> idempotencyKey,
+      Optional<String> appendedBy) {
     if (chunks.isEmpty()) {
       throw new IllegalArgumentException("an append needs at least one chunk");
     }
@@ -82,6 +88,7 @@ public final class ChunkLog implements ChunkReader, AutoCloseable {
         streamId,
         List.copyOf(chunks),
         batch,
+        appendedBy.orElse(null),
         idempotencyKey.orElse(null),
         null,
         idempotencyKey.isPresent() ? fingerprint(chunks, batch) : null);
@@ -93,14 +100,19 @@ public final class ChunkLog implements ChunkReader, AutoCloseable {
    * producer and epoch are skipped ({@link Appended#duplicates()}), the rest appended. The future
    * fails with {@link ChunkLogException.StaleProducerEpoch} or {@link
    * ChunkLogException.ProducerSeqGap} (nothing appended), and otherwise as {@link #append(String,
-   * List, boolean, Optional)}'s.
+   * List, boolean, Optional, Optional)}'s.
    */
   public CompletableFuture<Appended> append(
-      String streamId, List<NewChunk> chunks, boolean batch, ProducerClaim producer) {
+      String streamId,
+      List<NewChunk> chunks,
+      boolean batch,
+      ProducerClaim producer,
+      Optional<String> appendedBy) {
     if (chunks.isEmpty()) {
       throw new IllegalArgumentException("an append needs at least one chunk");
     }
-    return committer.submit(streamId, List.copyOf(chunks), batch, null, producer, null);
+    return committer.submit(
+        streamId, List.copyOf(chunks), batch, appendedBy.orElse(null), null, producer, null);
   }
 
   /** Commits what is pending, then refuses further appends. */

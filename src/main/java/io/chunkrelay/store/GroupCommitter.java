@@ -146,10 +146,11 @@ final class GroupCommitter implements AutoCloseable {
       String streamId,
       List<NewChunk> chunks,
       boolean batch,
+      String appendedBy,
       String key,
       ProducerClaim producer,
       byte[] fingerprint) {
-    return queue.submit(streamId, chunks, batch, key, producer, fingerprint);
+    return queue.submit(streamId, chunks, batch, appendedBy, key, producer, fingerprint);
   }
 
   private void run() {

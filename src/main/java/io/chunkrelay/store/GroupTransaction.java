@@ -71,9 +71,10 @@ final class GroupTransaction {
           + " from wanted, locked where s.stream_id = wanted.stream_id"
           + " and locked.stream_id = s.stream_id"
           + " returning s.stream_id, s.head_seq - wanted.n as before),"
-          + " stored as (insert into chunks (stream_id, seq, message_id, content, final, created_at)"
-          + " select c.s, moved.before + c.o, c.m, c.c, c.f, ? from unnest(?::varchar[],"
-          + " ?::bigint[], ?::varchar[], ?::text[], ?::boolean[]) as c(s, o, m, c, f)"
+          + " stored as (insert into chunks (stream_id, seq, message_id, content, final, created_at,"
+          + " appended_by) select c.s, moved.before + c.o, c.m, c.c, c.f, ?, c.a from"
+          + " unnest(?::varchar[], ?::bigint[], ?::varchar[], ?::text[], ?::boolean[],"
+          + " ?::varchar[]) as c(s, o, m, c, f, a)"
           + " join moved on moved.stream_id = c.s)"
           + " select stream_id, before from moved";
 
@@ -212,6 +213,7 @@ final class GroupTransaction {
     String[] messages = new String[total];
     String[] contents = new String[total];
     Boolean[] finals = new Boolean[total];
+    String[] authors = new String[total];
     Map<String, Long> offset = new HashMap<>();
     int i = 0;
     for (PendingAppend member : writers) {
@@ -224,6 +226,7 @@ final class GroupTransaction {
         messages[i] = chunk.messageId();
         contents[i] = chunk.content();
         finals[i] = chunk.isFinal();
+        authors[i] = member.appendedBy();
         i++;
       }
     }
@@ -238,6 +241,7 @@ final class GroupTransaction {
       statement.setArray(7, connection.createArrayOf("varchar", messages));
       statement.setArray(8, connection.createArrayOf("text", contents));
       statement.setArray(9, connection.createArrayOf("boolean", finals));
+      statement.setArray(10, connection.createArrayOf("varchar", authors));
       try (ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
           before.put(rows.getString(1), rows.getLong(2));

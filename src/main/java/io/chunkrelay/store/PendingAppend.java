@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
  * producer is answered through, completed only after the group committed (or with the reason it was
  * refused or failed).
  *
+ * @param appendedBy the authenticated subject appending, or null on a node without authentication
  * @param key the Idempotency-Key, or null
  * @param producer the idempotent producer's claim, or null
  * @param fingerprint SHA-256 of the request, compared with a stored key's
@@ -18,6 +19,7 @@ record PendingAppend(
     String streamId,
     List<NewChunk> chunks,
     boolean batch,
+    String appendedBy,
     String key,
     ProducerClaim producer,
     byte[] fingerprint,

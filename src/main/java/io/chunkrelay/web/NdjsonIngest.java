@@ -47,6 +47,7 @@ final class NdjsonIngest implements ReadListener, AsyncListener {
 
   private final AsyncContext async;
   private final ServletInputStream in;
+  private final Optional<String> subject;
   private final ChunkLog log;
   private final String streamId;
   private final Optional<ProducerClaim> producer;
@@ -72,10 +73,12 @@ final class NdjsonIngest implements ReadListener, AsyncListener {
       ChunkLog log,
       String streamId,
       Optional<ProducerClaim> producer,
+      Optional<String> subject,
       ChunkRequestParser parser,
       Limits limits)
       throws IOException {
     this.async = async;
+    this.subject = subject;
     this.in = async.getRequest().getInputStream();
     this.log = log;
     this.streamId = streamId;
@@ -93,13 +96,14 @@ final class NdjsonIngest implements ReadListener, AsyncListener {
       ChunkLog log,
       String streamId,
       Optional<ProducerClaim> producer,
+      Optional<String> subject,
       ChunkRequestParser parser,
       Limits limits,
       long maxMillis)
       throws IOException {
     AsyncContext async = request.startAsync();
     async.setTimeout(maxMillis);
-    NdjsonIngest ingest = new NdjsonIngest(async, log, streamId, producer, parser, limits);
+    NdjsonIngest ingest = new NdjsonIngest(async, log, streamId, producer, subject, parser, limits);
     async.addListener(ingest);
     ingest.in.setReadListener(ingest);
   }
@@ -246,8 +250,8 @@ final class NdjsonIngest implements ReadListener, AsyncListener {
       inFlight = true;
       CompletableFuture<Appended> committed =
           producer.isPresent()
-              ? log.append(streamId, batch, true, producer.get().after(linesSent))
-              : log.append(streamId, batch, true, Optional.empty());
+              ? log.append(streamId, batch, true, producer.get().after(linesSent), subject)
+              : log.append(streamId, batch, true, Optional.empty(), subject);
       linesSent += batch.size();
       committed.whenComplete(this::committed);
       return;

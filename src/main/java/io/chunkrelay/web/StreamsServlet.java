@@ -90,7 +90,7 @@ public final class StreamsServlet extends HttpServlet {
     Grant grant = AccessFilter.grantOf(request.getUserPrincipal());
     if (path.length == 2 && path[1].equals("chunks")) {
       if (method.equals("POST")) {
-        append(request, response, allowed(grant, Scope.PRODUCE, path[0]));
+        append(request, response, allowed(grant, Scope.PRODUCE, path[0]), grant.subject());
       } else if (read) {
         list(request, response, allowed(grant, Scope.SUBSCRIBE, path[0]));
       } else {
@@ -121,7 +121,11 @@ public final class StreamsServlet extends HttpServlet {
    * without holding it (Servlet async): the answer is written when the chunks committed, or when
    * {@code appendTimeoutMillis} passed without an answer from the database.
    */
-  private void append(HttpServletRequest request, HttpServletResponse response, String streamId)
+  private void append(
+      HttpServletRequest request,
+      HttpServletResponse response,
+      String streamId,
+      Optional<String> subject)
       throws IOException {
     boolean streamed = ApiRequest.mediaType(request).equals(ApiRequest.NDJSON);
     if (!streamed) {
@@ -138,15 +142,15 @@ public final class StreamsServlet extends HttpServlet {
                 + " not by an Idempotency-Key");
       }
       NdjsonIngest.start(
-          request, log, streamId, producer, parser, limits, STREAMED_BODY_MAX_MILLIS);
+          request, log, streamId, producer, subject, parser, limits, STREAMED_BODY_MAX_MILLIS);
       return;
     }
     ChunkRequestParser.ParsedAppend parsed =
         parser.parse(ApiRequest.body(request, limits.maxRequestBytes()));
     CompletableFuture<Appended> committed =
         producer.isPresent()
-            ? log.append(streamId, parsed.chunks(), parsed.batch(), producer.get())
-            : log.append(streamId, parsed.chunks(), parsed.batch(), key);
+            ? log.append(streamId, parsed.chunks(), parsed.batch(), producer.get(), subject)
+            : log.append(streamId, parsed.chunks(), parsed.batch(), key, subject);
     AsyncAppend.answerWhenCommitted(request, streamId, committed, appendTimeoutMillis);
   }
 

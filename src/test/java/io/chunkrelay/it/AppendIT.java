@@ -93,6 +93,9 @@ class AppendIT {
           acknowledged.get(row.seq()), row.content(), "content stored under seq " + row.seq());
     }
     assertEquals(total, ChunkTable.head(stream));
+    assertTrue(
+        ChunkTable.authors(stream).stream().allMatch(java.util.Objects::isNull),
+        "a node without authentication names no author");
   }
 
   @Test

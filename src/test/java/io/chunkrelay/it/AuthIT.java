@@ -164,6 +164,30 @@ class AuthIT {
   }
 
   @Test
+  void everyChunkRecordsTheSubjectThatAppendedIt() {
+    Http http = new Http(base);
+    String stream = "auth-who-" + UUID.randomUUID();
+    http.postJson(
+        "api/streams/" + stream + "/chunks",
+        Http.chunk("m1", "single"),
+        TestTokens.bearer(TestTokens.token("alice", "produce", stream)));
+    http.postJson(
+        "api/streams/" + stream + "/chunks",
+        "[" + Http.chunk("m1", "batch 1") + "," + Http.chunk("m1", "batch 2") + "]",
+        TestTokens.bearer(TestTokens.token("bob", "produce", stream)));
+    Http.Response streamed =
+        http.post(
+            "api/streams/" + stream + "/chunks",
+            HttpRequest.BodyPublishers.ofString(Http.chunk("m2", "line") + "\n"),
+            "Content-Type",
+            "application/x-ndjson",
+            "Authorization",
+            "Bearer " + TestTokens.token("carol", "produce", stream));
+    assertEquals(201, streamed.status(), streamed.body());
+    assertEquals(List.of("alice", "bob", "bob", "carol"), ChunkTable.authors(stream));
+  }
+
+  @Test
   void aTokenGrantsOnlyItsScopesOnItsStreams() {
     Http http = new Http(base);
     String stream = "auth-own-" + UUID.randomUUID();

@@ -52,6 +52,25 @@ public final class ChunkTable {
     }
   }
 
+  /** Each chunk's appended_by, in seq order, as a DBA's audit query reads it (null: no auth). */
+  public static List<String> authors(String streamId) {
+    try (Connection connection = TestServices.database().connect();
+        PreparedStatement statement =
+            connection.prepareStatement(
+                "select appended_by from chunks where stream_id = ? order by seq")) {
+      statement.setString(1, streamId);
+      List<String> authors = new ArrayList<>();
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          authors.add(rows.getString(1));
+        }
+      }
+      return authors;
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** The stream's head_seq, or -1 when the stream has no row. */
   public static long head(String streamId) {
     try (Connection connection = TestServices.database().connect();
