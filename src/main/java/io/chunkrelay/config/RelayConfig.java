@@ -16,7 +16,7 @@ import java.util.Optional;
  *
  * @param httpPort port of the embedded run ({@code CHUNK_RELAY_HTTP_PORT})
  * @param httpAddress address the embedded run listens on ({@code CHUNK_RELAY_HTTP_ADDRESS}): the
- *     loopback address while the demo chat runs (it needs no token), every interface otherwise
+ *     loopback address while the demo chat runs or no token is required, every interface otherwise
  * @param nodeId this node's name in logs and metrics ({@code CHUNK_RELAY_NODE_ID})
  * @param database how to reach PostgreSQL
  * @param redis how to reach Redis and name its channels
@@ -304,9 +304,11 @@ public record RelayConfig(
                 (int) GroupSettings.DEFAULT_LINGER_MICROS,
                 0,
                 1_000_000));
+    AuthSettings auth = AuthSettings.read(in);
+    // A node that asks nobody for a token serves this machine only unless told otherwise.
+    boolean open = demo.enabled() || auth.mode() == AuthSettings.Mode.NONE;
     String httpAddress =
-        in.ipAddress(
-            "CHUNK_RELAY_HTTP_ADDRESS", demo.enabled() ? LOOPBACK_ADDRESS : ALL_INTERFACES);
+        in.ipAddress("CHUNK_RELAY_HTTP_ADDRESS", open ? LOOPBACK_ADDRESS : ALL_INTERFACES);
     String nodeId = in.optional("CHUNK_RELAY_NODE_ID").orElseGet(() -> hostName() + ":" + httpPort);
     return new RelayConfig(
         httpPort,
@@ -319,7 +321,7 @@ public record RelayConfig(
         relayAfterMillis,
         demo,
         group,
-        AuthSettings.read(in));
+        auth);
   }
 
   private static String hostName() {

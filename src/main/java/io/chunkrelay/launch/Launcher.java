@@ -1,5 +1,6 @@
 package io.chunkrelay.launch;
 
+import io.chunkrelay.config.AuthSettings;
 import io.chunkrelay.config.ConfigException;
 import io.chunkrelay.config.RelayConfig;
 import io.chunkrelay.config.SettingSource;
@@ -119,10 +120,16 @@ public final class Launcher {
                     + " port "
                     + config.httpPort()
                     + " only"
-                    + (config.demo().enabled()
-                        ? " (the demo needs no token; CHUNK_RELAY_HTTP_ADDRESS=0.0.0.0 serves"
+                    + (config.auth().mode() == AuthSettings.Mode.NONE
+                        ? " (no tokens are asked for; CHUNK_RELAY_HTTP_ADDRESS=0.0.0.0 serves"
                             + " other machines)"
                         : "")));
+    System.out.println(
+        "  auth:      "
+            + (config.auth().mode() == AuthSettings.Mode.NONE
+                ? "none: anyone who reaches this port may read and write every stream"
+                    + " (CHUNK_RELAY_AUTH=jwt requires tokens)"
+                : config.auth().toString().substring("auth ".length())));
     System.out.println("  database:  " + database);
     System.out.println("  redis:     " + redis);
     System.out.println(

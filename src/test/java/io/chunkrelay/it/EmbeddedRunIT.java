@@ -81,6 +81,8 @@ class EmbeddedRunIT {
   void itListensOnLoopbackWhileTheDemoRunsAndSaysSo() throws IOException {
     assertTrue(
         Files.readString(log).contains("listening: 127.0.0.1 port " + port + " only"), tail());
+    assertTrue(
+        Files.readString(log).contains("auth:      none: anyone who reaches this port"), tail());
     Http http = new Http(URI.create("http://127.0.0.1:" + port + "/"));
     assertEquals(200, http.get("health").status());
   }
