@@ -29,6 +29,7 @@ class PackageRulesTest {
     MAY_USE.put("store", Set.of("metrics"));
     MAY_USE.put("wire", Set.of("store"));
     MAY_USE.put("auth", Set.of("config", "wire"));
+    MAY_USE.put("guard", Set.of("config", "metrics"));
     MAY_USE.put("delivery", Set.of("store", "wire", "config", "metrics"));
     MAY_USE.put("fanout", Set.of("delivery", "wire", "store", "config", "metrics"));
     MAY_USE.put("outbox", Set.of("fanout", "store", "metrics"));
@@ -36,9 +37,19 @@ class PackageRulesTest {
     MAY_USE.put(
         "app",
         Set.of(
-            "config", "metrics", "store", "delivery", "fanout", "outbox", "demo", "wire", "auth"));
+            "config",
+            "metrics",
+            "store",
+            "delivery",
+            "fanout",
+            "outbox",
+            "demo",
+            "wire",
+            "auth",
+            "guard"));
     MAY_USE.put(
-        "web", Set.of("app", "config", "metrics", "store", "wire", "delivery", "demo", "auth"));
+        "web",
+        Set.of("app", "config", "metrics", "store", "wire", "delivery", "demo", "auth", "guard"));
     MAY_USE.put("launch", Set.of("config"));
   }
 

@@ -11,6 +11,7 @@ import io.chunkrelay.delivery.DeliveryHooks;
 import io.chunkrelay.demo.DemoProducer;
 import io.chunkrelay.fanout.Publisher;
 import io.chunkrelay.fanout.RedisFeed;
+import io.chunkrelay.guard.Guard;
 import io.chunkrelay.metrics.Metrics;
 import io.chunkrelay.outbox.OutboxPublisher;
 import io.chunkrelay.outbox.OutboxRelay;
@@ -63,6 +64,7 @@ public final class Node implements AutoCloseable {
   private ChunkLog log;
   private Delivery delivery;
   private Access access;
+  private Guard guard;
   private ScheduledExecutorService tokenExpiry;
   private DemoProducer demo;
 
@@ -95,6 +97,7 @@ public final class Node implements AutoCloseable {
     expiry.setRemoveOnCancelPolicy(true);
     remember(expiry::shutdownNow);
     tokenExpiry = expiry;
+    guard = Guard.of(config.guard(), metrics);
     if (ManagementFactory.getOperatingSystemMXBean()
         instanceof com.sun.management.OperatingSystemMXBean os) {
       metrics.gauge(
@@ -262,6 +265,11 @@ public final class Node implements AutoCloseable {
 
   public Metrics metrics() {
     return metrics;
+  }
+
+  /** How much one caller may ask of this node. */
+  public Guard guard() {
+    return guard;
   }
 
   /** Who may do what on this node. */

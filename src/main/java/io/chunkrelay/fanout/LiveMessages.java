@@ -4,6 +4,7 @@ import io.chunkrelay.delivery.LiveEvent;
 import io.chunkrelay.delivery.LiveListener;
 import io.chunkrelay.metrics.Metrics;
 import io.chunkrelay.wire.FanoutMessage;
+import io.chunkrelay.wire.FanoutSeal;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -12,18 +13,29 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps a rolling upgrade lossless: turns a stream channel's messages into live events for the
  * node's listeners, rendering each chunk's frame once for all of them. A message of a version this
- * node does not read sends its listeners to the log instead ({@link LiveListener#onMissed()}); a
- * message that is not Chunk Relay's at all is counted and dropped.
+ * node does not read sends its listeners to the log instead ({@link LiveListener#onMissed()}); so
+ * does a message whose seal does not open ({@link FanoutSeal}: someone without the cluster key
+ * published it), which is counted and dropped, so the page always equals the log. A message that is
+ * not Chunk Relay's at all is counted and dropped.
  */
 final class LiveMessages {
   private static final Logger LOG = LoggerFactory.getLogger(LiveMessages.class);
+  private static final long FORGED_LOG_EVERY = 1_000;
 
   private final Metrics.Counter heard;
   private final Metrics.Counter rejected;
   private final Metrics.Counter unreadable;
+  private final Metrics.Counter forged;
   private final Set<Integer> versionsLogged = ConcurrentHashMap.newKeySet();
+  private final FanoutSeal seal;
 
-  LiveMessages(Metrics metrics) {
+  LiveMessages(FanoutSeal seal, Metrics metrics) {
+    this.seal = seal;
+    forged =
+        metrics.counter(
+            "chunk_relay_live_messages_forged_total",
+            "messages whose seal did not open: published to Redis by someone without the cluster"
+                + " key (dropped; their streams' connections read the log)");
     heard = metrics.counter("chunk_relay_live_messages_total", "messages heard from Redis");
     rejected =
         metrics.counter(
@@ -38,7 +50,22 @@ final class LiveMessages {
   void deliver(String channel, String message, Set<LiveListener> listeners) {
     FanoutMessage decoded;
     try {
-      decoded = FanoutMessage.parse(message);
+      decoded = FanoutMessage.parse(seal.open(channel, message));
+    } catch (FanoutSeal.Forged e) {
+      forged.increment();
+      long count = forged.value();
+      if (count == 1 || count % FORGED_LOG_EVERY == 0) {
+        LOG.warn(
+            "dropped a message on {} whose seal does not open ({}): someone without the cluster"
+                + " key publishes to this Redis; {} so far (logged every {})",
+            channel,
+            e.getMessage(),
+            count,
+            FORGED_LOG_EVERY);
+      }
+      // What it claimed may hide a real chunk: the stream's connections check the log.
+      listeners.forEach(LiveListener::onMissed);
+      return;
     } catch (FanoutMessage.UnknownVersion e) {
       unreadable.increment();
       if (versionsLogged.add(e.version())) {

@@ -4,6 +4,7 @@ import io.chunkrelay.config.RelayConfig.RedisSettings;
 import io.chunkrelay.metrics.Metrics;
 import io.chunkrelay.store.StoredChunk;
 import io.chunkrelay.wire.FanoutMessage;
+import io.chunkrelay.wire.FanoutSeal;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +34,7 @@ public final class Publisher implements AutoCloseable {
   private final AtomicLong skipUntilNanos = new AtomicLong(System.nanoTime());
   private final AtomicLong lastLoggedNanos =
       new AtomicLong(System.nanoTime() - ms(LOG_EVERY_MILLIS));
+  private final FanoutSeal seal;
   private final Metrics.Counter published;
   private final Metrics.Counter failed;
   private final Metrics.Counter skipped;
@@ -45,6 +47,7 @@ public final class Publisher implements AutoCloseable {
     poolConfig.setJmxEnabled(false);
     this.pool = new JedisPool(poolConfig, endpoint.address(), endpoint.clientConfig());
     this.channels = new Channels(settings.channelPrefix());
+    this.seal = FanoutSeal.of(settings.fanoutKey());
     this.published = metrics.counter("chunk_relay_publishes_total", "messages published to Redis");
     this.failed =
         metrics.counter("chunk_relay_publish_failures_total", "publishes Redis did not take");
@@ -64,9 +67,10 @@ public final class Publisher implements AutoCloseable {
     try (Jedis jedis = pool.getResource()) {
       Pipeline pipeline = jedis.pipelined();
       chunksByStream.forEach(
-          (streamId, chunks) ->
-              pipeline.publish(
-                  channels.stream(streamId), FanoutMessage.appended(streamId, chunks)));
+          (streamId, chunks) -> {
+            String channel = channels.stream(streamId);
+            pipeline.publish(channel, seal.seal(channel, FanoutMessage.appended(streamId, chunks)));
+          });
       pipeline.sync();
       published.add(chunksByStream.size());
       return true;
@@ -89,7 +93,8 @@ public final class Publisher implements AutoCloseable {
       return false;
     }
     try (Jedis jedis = pool.getResource()) {
-      jedis.publish(channels.stream(streamId), FanoutMessage.completed(streamId, lastSeq));
+      String channel = channels.stream(streamId);
+      jedis.publish(channel, seal.seal(channel, FanoutMessage.completed(streamId, lastSeq)));
       published.increment();
       return true;
     } catch (RuntimeException e) {

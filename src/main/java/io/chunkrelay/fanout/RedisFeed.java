@@ -4,6 +4,7 @@ import io.chunkrelay.config.RelayConfig.RedisSettings;
 import io.chunkrelay.delivery.LiveFeed;
 import io.chunkrelay.delivery.LiveListener;
 import io.chunkrelay.metrics.Metrics;
+import io.chunkrelay.wire.FanoutSeal;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -58,7 +59,7 @@ public final class RedisFeed implements LiveFeed, AutoCloseable {
     this.channels = new Channels(settings.channelPrefix());
     this.controlChannel = channels.node(nodeId);
     this.timer = timer;
-    this.messages = new LiveMessages(metrics);
+    this.messages = new LiveMessages(FanoutSeal.of(settings.fanoutKey()), metrics);
     this.reconnects =
         metrics.counter("chunk_relay_redis_reconnects_total", "subscriber connections (re)opened");
     metrics.gauge(

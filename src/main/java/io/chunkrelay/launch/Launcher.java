@@ -40,6 +40,12 @@ public final class Launcher {
   /** Connections the embedded run accepts at once (each WebSocket client holds one). */
   static final int MAX_CONNECTIONS = 25_000;
 
+  /**
+   * How long the embedded connector waits for a request's next bytes (headers, a blocking body
+   * read, a keep-alive's next request) before it gives the connection up.
+   */
+  static final int CONNECTION_TIMEOUT_MILLIS = 20_000;
+
   /** Per-connection read and write buffer of the embedded connector, bytes. */
   static final int SOCKET_BUFFER_BYTES = 4096;
 
@@ -83,6 +89,9 @@ public final class Launcher {
     tomcat.getConnector().setProperty("address", config.httpAddress());
     // Tomcat's default (8,192) would queue the rest of a node's idle WebSocket clients unaccepted.
     tomcat.getConnector().setProperty("maxConnections", Integer.toString(MAX_CONNECTIONS));
+    tomcat
+        .getConnector()
+        .setProperty("connectionTimeout", Integer.toString(CONNECTION_TIMEOUT_MILLIS));
     // Each connection keeps a read and a write buffer for its whole life (8 KiB each by default):
     // most of a quiet WebSocket client's heap. 4 KiB still holds any frame of a normal chunk.
     tomcat

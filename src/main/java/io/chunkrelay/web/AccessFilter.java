@@ -5,6 +5,7 @@ import io.chunkrelay.auth.Credentials;
 import io.chunkrelay.auth.Denied;
 import io.chunkrelay.auth.Grant;
 import io.chunkrelay.auth.Scope;
+import io.chunkrelay.guard.Guard;
 import io.chunkrelay.wire.ProblemType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -40,16 +41,30 @@ final class AccessFilter extends HttpFilter {
       "Producer-Epoch, Producer-Expected-Seq, Producer-Received-Seq, Retry-After";
   private static final String CORS_MAX_AGE_SECONDS = "600";
 
-  private final transient Access access;
+  /** How long a client refused for want of room should wait before it tries again. */
+  static final int RETRY_CONNECTION_SECONDS = 5;
 
-  AccessFilter(Access access) {
+  private final transient Access access;
+  private final transient Guard guard;
+
+  AccessFilter(Access access, Guard guard) {
     this.access = access;
+    this.guard = guard;
   }
 
   /** The grant the filter attached to a request (or a WebSocket handshake's principal). */
   static Grant grantOf(Principal principal) {
+    return granted(principal).grant();
+  }
+
+  /** The client address the filter saw for a request (or a WebSocket handshake's principal). */
+  static String addressOf(Principal principal) {
+    return granted(principal).address();
+  }
+
+  private static GrantPrincipal granted(Principal principal) {
     if (principal instanceof GrantPrincipal granted) {
-      return granted.grant();
+      return granted;
     }
     // Unreachable through the filter's mappings; fail closed if a mapping is ever missed.
     throw new IllegalStateException("request reached the application without passing AccessFilter");
@@ -80,6 +95,11 @@ final class AccessFilter extends HttpFilter {
       if (request.getServletPath().equals("/metrics")) {
         grant.require(Scope.ADMIN);
       }
+      if (handshake
+          && "websocket".equalsIgnoreCase(request.getHeader("Upgrade"))
+          && !admitted(request, response)) {
+        return;
+      }
       chain.doFilter(new Granted(request, grant), response);
     } catch (Denied denied) {
       LOG.debug(
@@ -98,6 +118,38 @@ final class AccessFilter extends HttpFilter {
       }
       Problems.write(request, response, denied.type(), denied.getMessage());
     }
+  }
+
+  /** Whether the node has room for one more WebSocket from this client; answers if not. */
+  private boolean admitted(HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
+    Guard.Admission admission = guard.admit(request.getRemoteAddr());
+    if (admission == Guard.Admission.ADMITTED) {
+      return true;
+    }
+    response.setHeader("Retry-After", Integer.toString(RETRY_CONNECTION_SECONDS));
+    LOG.debug("refused a WebSocket from {}: {}", request.getRemoteAddr(), admission);
+    switch (admission) {
+      case NODE_FULL ->
+          Problems.write(
+              request,
+              response,
+              ProblemType.TOO_MANY_CONNECTIONS,
+              "this node holds as many connections as it may; try again or another node");
+      case ADDRESS_FULL ->
+          Problems.write(
+              request,
+              response,
+              ProblemType.RATE_LIMITED,
+              "this address holds as many connections as it may");
+      default ->
+          Problems.write(
+              request,
+              response,
+              ProblemType.RATE_LIMITED,
+              "the node is accepting new connections as fast as it may; try again shortly");
+    }
+    return false;
   }
 
   private static Credentials credentials(HttpServletRequest request, boolean handshake) {
@@ -124,8 +176,11 @@ final class AccessFilter extends HttpFilter {
         request::isUserInRole);
   }
 
-  /** The caller's grant, carried as the request's (and the WebSocket session's) principal. */
-  record GrantPrincipal(Grant grant) implements Principal {
+  /**
+   * The caller's grant and address, carried as the request's (and the WebSocket session's)
+   * principal.
+   */
+  record GrantPrincipal(Grant grant, String address) implements Principal {
     @Override
     public String getName() {
       return grant.subject().orElse("anonymous");
@@ -138,7 +193,7 @@ final class AccessFilter extends HttpFilter {
 
     Granted(HttpServletRequest request, Grant grant) {
       super(request);
-      this.principal = new GrantPrincipal(grant);
+      this.principal = new GrantPrincipal(grant, request.getRemoteAddr());
     }
 
     @Override

@@ -46,7 +46,7 @@ public final class ChunkRelayListener implements ServletContextListener {
         "Chunk Relay node {} starting: database {}, redis {}",
         config.nodeId(),
         config.database(),
-        config.redis().url());
+        config.redis());
     node = Node.start(config);
     try {
       register(event.getServletContext(), node);
@@ -65,13 +65,16 @@ public final class ChunkRelayListener implements ServletContextListener {
     headers.addMappingForUrlPatterns(
         EnumSet.of(DispatcherType.REQUEST, DispatcherType.ERROR), false, "/*");
     // Before Tyrus's upgrade filter (mapped "after"): a refused handshake never becomes a socket.
-    FilterRegistration.Dynamic door = context.addFilter("access", new AccessFilter(node.access()));
+    FilterRegistration.Dynamic door =
+        context.addFilter("access", new AccessFilter(node.access(), node.guard()));
     door.setAsyncSupported(true);
     door.addMappingForUrlPatterns(
         EnumSet.of(DispatcherType.REQUEST), false, "/api/*", "/ws/*", "/metrics");
     ServletRegistration.Dynamic streams =
         context.addServlet(
-            "streams", new StreamsServlet(node.log(), config.limits(), node.appendAnswerMillis()));
+            "streams",
+            new StreamsServlet(
+                node.log(), config.limits(), node.guard(), node.appendAnswerMillis()));
     streams.setAsyncSupported(true);
     streams.addMapping("/api/*");
     context
@@ -96,7 +99,11 @@ public final class ChunkRelayListener implements ServletContextListener {
     try {
       webSockets.addEndpoint(
           StreamEndpoint.config(
-              node.log(), node.delivery(), config.limits().maxStreamIdChars(), node.tokenExpiry()));
+              node.log(),
+              node.delivery(),
+              config.limits().maxStreamIdChars(),
+              node.tokenExpiry(),
+              node.guard()));
     } catch (DeploymentException e) {
       throw new IllegalStateException("cannot register " + StreamEndpoint.PATH, e);
     }

@@ -5,6 +5,7 @@ import io.chunkrelay.auth.Grant;
 import io.chunkrelay.auth.Scope;
 import io.chunkrelay.delivery.Delivery;
 import io.chunkrelay.delivery.StreamConnection;
+import io.chunkrelay.guard.Guard;
 import io.chunkrelay.store.ChunkLog;
 import io.chunkrelay.store.StreamInfo;
 import io.chunkrelay.wire.ProblemType;
@@ -21,6 +22,7 @@ import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,12 +53,19 @@ public final class StreamEndpoint extends Endpoint {
   private final Delivery delivery;
   private final int maxStreamIdChars;
   private final ScheduledExecutorService expiryTimer;
+  private final Guard guard;
+  private final AtomicReference<String> counted = new AtomicReference<>();
   private StreamConnection connection;
   private volatile ScheduledFuture<?> expiry;
 
   private StreamEndpoint(
-      ChunkLog log, Delivery delivery, int maxStreamIdChars, ScheduledExecutorService expiryTimer) {
+      ChunkLog log,
+      Delivery delivery,
+      int maxStreamIdChars,
+      ScheduledExecutorService expiryTimer,
+      Guard guard) {
     this.log = log;
+    this.guard = guard;
     this.delivery = delivery;
     this.maxStreamIdChars = maxStreamIdChars;
     this.expiryTimer = expiryTimer;
@@ -64,10 +73,14 @@ public final class StreamEndpoint extends Endpoint {
 
   /**
    * The endpoint's registration: one endpoint instance per connection, sharing the node's parts;
-   * {@code expiryTimer} closes connections whose token expires.
+   * {@code expiryTimer} closes connections whose token expires; {@code guard} counts them.
    */
   public static ServerEndpointConfig config(
-      ChunkLog log, Delivery delivery, int maxStreamIdChars, ScheduledExecutorService expiryTimer) {
+      ChunkLog log,
+      Delivery delivery,
+      int maxStreamIdChars,
+      ScheduledExecutorService expiryTimer,
+      Guard guard) {
     return ServerEndpointConfig.Builder.create(StreamEndpoint.class, PATH)
         .subprotocols(List.of(SUBPROTOCOL))
         .configurator(
@@ -75,7 +88,7 @@ public final class StreamEndpoint extends Endpoint {
               @Override
               public <T> T getEndpointInstance(Class<T> endpointClass) {
                 return endpointClass.cast(
-                    new StreamEndpoint(log, delivery, maxStreamIdChars, expiryTimer));
+                    new StreamEndpoint(log, delivery, maxStreamIdChars, expiryTimer, guard));
               }
             })
         .build();
@@ -83,6 +96,17 @@ public final class StreamEndpoint extends Endpoint {
 
   @Override
   public void onOpen(Session session, EndpointConfig config) {
+    String address = AccessFilter.addressOf(session.getUserPrincipal());
+    if (!guard.opened(address)) {
+      // The node or this address filled up between the handshake's admission and now.
+      refuse(
+          session,
+          ProblemType.TOO_MANY_CONNECTIONS,
+          "no room for another connection; try again shortly",
+          CloseReason.CloseCodes.TRY_AGAIN_LATER.getCode());
+      return;
+    }
+    counted.set(address);
     String streamId = session.getPathParameters().get("streamId");
     String idProblem = StreamIdGrammar.problemWith(streamId, maxStreamIdChars);
     if (idProblem != null) {
@@ -147,6 +171,7 @@ public final class StreamEndpoint extends Endpoint {
   @Override
   public void onClose(Session session, CloseReason reason) {
     stopExpiry();
+    uncount();
     if (connection != null) {
       connection.closed();
       LOG.debug(
@@ -161,8 +186,17 @@ public final class StreamEndpoint extends Endpoint {
   public void onError(Session session, Throwable failure) {
     LOG.debug("ws error session={}: {}", session.getId(), failure.toString());
     stopExpiry();
+    uncount();
     if (connection != null) {
       connection.closed();
+    }
+  }
+
+  /** Gives the connection's place back, once, whichever of close and error comes first. */
+  private void uncount() {
+    String address = counted.getAndSet(null);
+    if (address != null) {
+      guard.closed(address);
     }
   }
 

@@ -6,6 +6,7 @@ import io.chunkrelay.auth.Denied;
 import io.chunkrelay.auth.Grant;
 import io.chunkrelay.auth.Scope;
 import io.chunkrelay.config.RelayConfig.Limits;
+import io.chunkrelay.guard.Guard;
 import io.chunkrelay.store.Appended;
 import io.chunkrelay.store.ChunkLog;
 import io.chunkrelay.store.ChunkLogException;
@@ -20,6 +21,7 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -43,13 +45,15 @@ public final class StreamsServlet extends HttpServlet {
   private final transient ChunkLog log;
   private final transient Limits limits;
   private final transient ChunkRequestParser parser;
+  private final transient Guard guard;
   private final long appendTimeoutMillis;
 
   /**
    * @param appendTimeoutMillis how long an append waits for its commit before it is answered 503
    */
-  public StreamsServlet(ChunkLog log, Limits limits, long appendTimeoutMillis) {
+  public StreamsServlet(ChunkLog log, Limits limits, Guard guard, long appendTimeoutMillis) {
     this.log = log;
+    this.guard = guard;
     this.limits = limits;
     this.parser = new ChunkRequestParser(limits);
     this.appendTimeoutMillis = appendTimeoutMillis;
@@ -127,6 +131,12 @@ public final class StreamsServlet extends HttpServlet {
       String streamId,
       Optional<String> subject)
       throws IOException {
+    Optional<Duration> wait = guard.refuseAppend(subject);
+    if (wait.isPresent()) {
+      response.setHeader("Retry-After", Long.toString(Math.max(1, wait.get().toSeconds() + 1)));
+      throw new ApiException(
+          ProblemType.RATE_LIMITED, "this producer appends faster than it may; slow down");
+    }
     boolean streamed = ApiRequest.mediaType(request).equals(ApiRequest.NDJSON);
     if (!streamed) {
       ApiRequest.requireJson(request);

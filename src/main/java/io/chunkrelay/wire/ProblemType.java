@@ -36,6 +36,8 @@ public enum ProblemType {
   SCOPE_NOT_ALLOWED(403, "Scope not allowed"),
   STREAM_NOT_ALLOWED(403, "Stream not allowed"),
   ORIGIN_NOT_ALLOWED(403, "Origin not allowed"),
+  RATE_LIMITED(429, "Rate limited"),
+  TOO_MANY_CONNECTIONS(503, "Too many connections"),
   DATABASE_UNAVAILABLE(503, "Database unavailable"),
   INTERNAL_ERROR(500, "Internal error");
 

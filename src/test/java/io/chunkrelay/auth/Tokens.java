@@ -109,6 +109,7 @@ final class Tokens {
     Map<String, String> all = new HashMap<>();
     all.put("CHUNK_RELAY_DB_URL", "jdbc:postgresql://127.0.0.1/unused");
     all.put("CHUNK_RELAY_AUTH", "jwt");
+    all.put("CHUNK_RELAY_FANOUT_KEY", "a-fan-out-key-of-at-least-thirty-two-bytes");
     all.putAll(extra);
     return io.chunkrelay.config.RelayConfig.load(SettingSource.of(all)).auth();
   }

@@ -117,9 +117,12 @@ class RelayConfigTest {
   void thePasswordNeverAppearsInTheDescription() {
     Map<String, String> settings = minimal();
     settings.put("CHUNK_RELAY_DB_PASSWORD", "s3cret");
+    settings.put("CHUNK_RELAY_REDIS_URL", "rediss://relay:r3dis-s3cret@redis.example:6380");
     String description = RelayConfig.load(SettingSource.of(settings)).toString();
     assertTrue(!description.contains("s3cret"), "password leaked into toString");
     assertTrue(!description.contains(SECRET), "JWT secret leaked into toString");
+    assertTrue(!description.contains("r3dis-s3cret"), "Redis password leaked into toString");
+    assertTrue(description.contains("rediss://***@redis.example:6380"), description);
   }
 
   @Test
@@ -152,5 +155,23 @@ class RelayConfigTest {
         assertThrows(ConfigException.class, () -> RelayConfig.load(SettingSource.of(settings)));
     assertTrue(refused.getMessage().startsWith("CHUNK_RELAY_JWT_SECRET"), refused.getMessage());
     assertTrue(!refused.getMessage().contains("short-secret"), refused.getMessage());
+  }
+
+  @Test
+  void aNodeThatRequiresTokensAuthenticatesItsRedisMessages() {
+    Map<String, String> settings = minimal();
+    assertTrue(RelayConfig.load(SettingSource.of(settings)).redis().fanoutKey().isPresent());
+    settings.remove("CHUNK_RELAY_JWT_SECRET");
+    settings.put("CHUNK_RELAY_JWT_JWKS_URL", "https://id.example.com/jwks");
+    ConfigException refused =
+        assertThrows(ConfigException.class, () -> RelayConfig.load(SettingSource.of(settings)));
+    assertTrue(refused.getMessage().startsWith("CHUNK_RELAY_FANOUT_KEY"), refused.getMessage());
+    settings.put("CHUNK_RELAY_FANOUT_KEY", "short");
+    refused =
+        assertThrows(ConfigException.class, () -> RelayConfig.load(SettingSource.of(settings)));
+    assertTrue(refused.getMessage().startsWith("CHUNK_RELAY_FANOUT_KEY"), refused.getMessage());
+    settings.put("CHUNK_RELAY_FANOUT_KEY", SECRET);
+    RelayConfig config = RelayConfig.load(SettingSource.of(settings));
+    assertTrue(!config.toString().contains(SECRET), "the fan-out key leaked into toString");
   }
 }

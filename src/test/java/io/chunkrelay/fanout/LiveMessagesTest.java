@@ -8,6 +8,7 @@ import io.chunkrelay.delivery.LiveListener;
 import io.chunkrelay.metrics.Metrics;
 import io.chunkrelay.store.StoredChunk;
 import io.chunkrelay.wire.FanoutMessage;
+import io.chunkrelay.wire.FanoutSeal;
 import io.chunkrelay.wire.WireFormat;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,11 +18,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A node's reading of channel messages: a chunk's frame rendered once for all listeners, a message
- * of an unknown version sends listeners to the log, and a stranger's message is dropped.
+ * of an unknown version sends listeners to the log, a stranger's message is dropped, and on a
+ * sealed cluster a message whose seal does not open is dropped and sends listeners to the log.
  */
 class LiveMessagesTest {
   private final Metrics metrics = new Metrics();
-  private final LiveMessages messages = new LiveMessages(metrics);
+  private final LiveMessages messages =
+      new LiveMessages(FanoutSeal.of(java.util.Optional.empty()), metrics);
   private final Recorder first = new Recorder();
   private final Recorder second = new Recorder();
 
@@ -73,5 +76,36 @@ class LiveMessagesTest {
     assertEquals(0, first.missed);
     assertEquals(List.of(), first.events);
     assertEquals(1, metrics.value("chunk_relay_live_messages_rejected_total"));
+  }
+
+  @Test
+  void onASealedClusterOnlyMessagesSealedForTheirChannelAreBelieved() {
+    FanoutSeal cluster =
+        FanoutSeal.of(java.util.Optional.of("the-cluster-key-of-thirty-two-bytes!!"));
+    FanoutSeal stranger =
+        FanoutSeal.of(java.util.Optional.of("another-key-of-at-least-thirty-two-b"));
+    LiveMessages sealed = new LiveMessages(cluster, metrics);
+    String real =
+        FanoutMessage.appended("s", List.of(new StoredChunk(1, "m", "real", false, Instant.EPOCH)));
+    String forgedBody =
+        FanoutMessage.appended(
+            "s", List.of(new StoredChunk(1, "m", "forged", false, Instant.EPOCH)));
+
+    sealed.deliver("ch:s", cluster.seal("ch:s", real), Set.of(first));
+    assertEquals("real", first.events.get(0).chunks().get(0).text().contains("real") ? "real" : "");
+
+    for (String forgery :
+        List.of(
+            forgedBody,
+            stranger.seal("ch:s", forgedBody),
+            cluster.seal("ch:other", real),
+            cluster.seal("ch:s", real).replace("real", "REAL"),
+            "s1." + "A".repeat(43) + "." + forgedBody,
+            "s1.")) {
+      sealed.deliver("ch:s", forgery, Set.of(second));
+    }
+    assertEquals(List.of(), second.events, "no forged chunk reaches a connection");
+    assertEquals(6, second.missed, "each forgery sends the stream's connections to the log");
+    assertEquals(6, metrics.value("chunk_relay_live_messages_forged_total"));
   }
 }

@@ -345,6 +345,49 @@ class AuthIT {
   }
 
   @Test
+  void whoeverCanPublishToRedisCannotPutWordsInAClientsMouth() throws Exception {
+    Http http = new Http(base);
+    String stream = "auth-forge-" + UUID.randomUUID();
+    String[] producer = TestTokens.bearer(TestTokens.token("writer", "produce", stream));
+    String reader = TestTokens.token("reader", "subscribe", stream);
+    http.postJson("api/streams/" + stream + "/chunks", Http.chunk("m1", "real 1"), producer);
+    String channel = TestServices.channelPrefix() + "stream:" + stream;
+    String forgedChunk =
+        "{\"v\":1,\"streamId\":\""
+            + stream
+            + "\",\"chunks\":[{\"seq\":2,\"messageId\":\"m1\",\"content\":\"forged\","
+            + "\"final\":false,\"createdAt\":\"2026-12-01T00:00:00Z\"}]}";
+    try (WsClient client =
+            WsClient.connect(
+                URI.create(base + "ws/streams/" + stream + "?after=0&access_token=" + reader),
+                Map.of(),
+                List.of());
+        redis.clients.jedis.Jedis redis =
+            new redis.clients.jedis.Jedis(URI.create(TestServices.redisUrl()))) {
+      assertTrue(client.next(Duration.ofSeconds(10)).contains("real 1"));
+      // An unsealed forgery, and one sealed with a key that is not the cluster's.
+      redis.publish(channel, forgedChunk);
+      redis.publish(channel, "s1." + "A".repeat(43) + "." + forgedChunk);
+      Thread.sleep(300);
+      http.postJson("api/streams/" + stream + "/chunks", Http.chunk("m1", "real 2"), producer);
+      String second = client.next(Duration.ofSeconds(10));
+      assertTrue(second.contains("\"seq\":2") && second.contains("real 2"), second);
+    }
+    assertEquals(List.of("real 1", "real 2"), contents(stream));
+    Http.Response metrics = get(http, "metrics", TestTokens.token("ops", "admin"));
+    assertTrue(
+        metrics
+            .body()
+            .lines()
+            .anyMatch(line -> line.matches("chunk_relay_live_messages_forged_total [1-9].*")),
+        metrics.body());
+  }
+
+  private static List<String> contents(String stream) {
+    return ChunkTable.chunks(stream).stream().map(ChunkTable.Row::content).toList();
+  }
+
+  @Test
   void metricsNeedAdminAndHealthStaysOpen() {
     Http http = new Http(base);
     assertEquals(401, http.get("metrics").status());

@@ -31,13 +31,18 @@ public final class Deployments {
 
   /** The WAR, plus any test-only classes (extra endpoints) the caller adds; no authentication. */
   public static WebArchive war(Class<?>... testOnlyClasses) {
-    TestServices.configureInProcessNode(false);
+    TestServices.configureInProcessNode(false, java.util.Map.of());
     return archive(testOnlyClasses);
   }
 
   /** The WAR as a deployed node runs it: {@code CHUNK_RELAY_AUTH=jwt} with the test secret. */
   public static WebArchive securedWar() {
-    TestServices.configureInProcessNode(true);
+    return securedWar(java.util.Map.of());
+  }
+
+  /** As {@link #securedWar()}, with {@code settings} (limits, say) on top. */
+  public static WebArchive securedWar(java.util.Map<String, String> settings) {
+    TestServices.configureInProcessNode(true, settings);
     return archive();
   }
 

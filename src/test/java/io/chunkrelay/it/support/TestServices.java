@@ -36,6 +36,7 @@ public final class TestServices {
   /** The one foreign web origin a secured test node lets call it. */
   public static final String ALLOWED_ORIGIN = "https://app.example.com";
 
+  private static final java.util.Set<String> EXTRAS = new java.util.HashSet<>();
   private static Database database;
   private static String redisUrl;
 
@@ -79,6 +80,19 @@ public final class TestServices {
    * when {@code secured}, else {@code none} (the delivery tests call without tokens).
    */
   public static void configureInProcessNode(boolean secured) {
+    configureInProcessNode(secured, java.util.Map.of());
+  }
+
+  /**
+   * As {@link #configureInProcessNode(boolean)}, with {@code extra} settings on top; the extras of
+   * an earlier deployment are cleared first, so one test class's limits never reach another's.
+   */
+  public static synchronized void configureInProcessNode(
+      boolean secured, java.util.Map<String, String> extra) {
+    EXTRAS.forEach(System::clearProperty);
+    EXTRAS.clear();
+    extra.forEach(System::setProperty);
+    EXTRAS.addAll(extra.keySet());
     Database db = database();
     System.setProperty("CHUNK_RELAY_AUTH", secured ? "jwt" : "none");
     if (secured) {
