@@ -31,6 +31,14 @@ import org.slf4j.LoggerFactory;
 public final class ChunkRelayListener implements ServletContextListener {
   private static final Logger LOG = LoggerFactory.getLogger(ChunkRelayListener.class);
 
+  /**
+   * Tyrus logs every failed connection with a stack trace, a client's oversized frame included;
+   * {@link StreamEndpoint#onError} logs what a failure means instead (held: JUL keeps loggers
+   * weakly).
+   */
+  private static final java.util.logging.Logger TYRUS_ERRORS =
+      java.util.logging.Logger.getLogger("org.glassfish.tyrus.core.TyrusEndpointWrapper");
+
   private Node node;
 
   @Override
@@ -59,6 +67,7 @@ public final class ChunkRelayListener implements ServletContextListener {
 
   private static void register(ServletContext context, Node node) {
     RelayConfig config = node.config();
+    TYRUS_ERRORS.setLevel(java.util.logging.Level.SEVERE);
     FilterRegistration.Dynamic headers =
         context.addFilter("security-headers", new SecurityHeaders());
     headers.setAsyncSupported(true);

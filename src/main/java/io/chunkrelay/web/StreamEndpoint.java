@@ -17,11 +17,13 @@ import jakarta.websocket.EndpointConfig;
 import jakarta.websocket.Session;
 import jakarta.websocket.server.ServerEndpointConfig;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +49,13 @@ public final class StreamEndpoint extends Endpoint {
   /** Close code: the credential does not cover this stream or lacks the subscribe scope. */
   public static final int CLOSE_FORBIDDEN = 4403;
 
+  /**
+   * Largest client message the node buffers; any data frame is refused anyway (1003), since the
+   * node is sent nothing but control frames. A frame larger than Tyrus's incoming buffer (4 MiB)
+   * fails in Tyrus's reader, which closes with 1011 before the endpoint sees it.
+   */
+  public static final int MAX_CLIENT_FRAME_BYTES = 64 * 1024;
+
   private static final Logger LOG = LoggerFactory.getLogger(StreamEndpoint.class);
 
   private final ChunkLog log;
@@ -55,6 +64,7 @@ public final class StreamEndpoint extends Endpoint {
   private final ScheduledExecutorService expiryTimer;
   private final Guard guard;
   private final AtomicReference<String> counted = new AtomicReference<>();
+  private final AtomicBoolean failed = new AtomicBoolean();
   private StreamConnection connection;
   private volatile ScheduledFuture<?> expiry;
 
@@ -107,6 +117,11 @@ public final class StreamEndpoint extends Endpoint {
       return;
     }
     counted.set(address);
+    // The protocol is server to client: a data frame from the client is a broken or hostile one.
+    session.setMaxTextMessageBufferSize(MAX_CLIENT_FRAME_BYTES);
+    session.setMaxBinaryMessageBufferSize(MAX_CLIENT_FRAME_BYTES);
+    session.addMessageHandler(String.class, text -> unexpected(session, "text"));
+    session.addMessageHandler(ByteBuffer.class, bytes -> unexpected(session, "binary"));
     String streamId = session.getPathParameters().get("streamId");
     String idProblem = StreamIdGrammar.problemWith(streamId, maxStreamIdChars);
     if (idProblem != null) {
@@ -170,6 +185,14 @@ public final class StreamEndpoint extends Endpoint {
 
   @Override
   public void onClose(Session session, CloseReason reason) {
+    if (reason.getCloseCode() == CloseReason.CloseCodes.UNEXPECTED_CONDITION) {
+      // Tyrus's reader gave up on what the client sent (a frame over its buffer, say): one line.
+      LOG.info(
+          "ws session={} from {} closed with 1011: {}",
+          session.getId(),
+          counted.get(),
+          reason.getReasonPhrase());
+    }
     stopExpiry();
     uncount();
     if (connection != null) {
@@ -184,12 +207,29 @@ public final class StreamEndpoint extends Endpoint {
 
   @Override
   public void onError(Session session, Throwable failure) {
-    LOG.debug("ws error session={}: {}", session.getId(), failure.toString());
+    if (!failed.compareAndSet(false, true)) {
+      // Tyrus reports each later read of a connection that already failed again: once is enough.
+      return;
+    }
+    LOG.warn(
+        "ws error session={} stream={}",
+        session.getId(),
+        connection == null ? "-" : connection.streamId(),
+        failure);
     stopExpiry();
     uncount();
     if (connection != null) {
       connection.closed();
     }
+  }
+
+  private void unexpected(Session session, String kind) {
+    LOG.debug("ws session={} sent a {} frame; closing with 1003", session.getId(), kind);
+    refuse(
+        session,
+        ProblemType.UNEXPECTED_FRAME,
+        "the server sends and the client only listens: no " + kind + " frames",
+        CloseReason.CloseCodes.CANNOT_ACCEPT.getCode());
   }
 
   /** Gives the connection's place back, once, whichever of close and error comes first. */

@@ -37,6 +37,7 @@ public enum ProblemType {
   STREAM_NOT_ALLOWED(403, "Stream not allowed"),
   ORIGIN_NOT_ALLOWED(403, "Origin not allowed"),
   RATE_LIMITED(429, "Rate limited"),
+  UNEXPECTED_FRAME(400, "Unexpected client frame"),
   TOO_MANY_CONNECTIONS(503, "Too many connections"),
   DATABASE_UNAVAILABLE(503, "Database unavailable"),
   INTERNAL_ERROR(500, "Internal error");
