@@ -1,6 +1,7 @@
 package io.chunkrelay.web;
 
 import io.chunkrelay.app.Node;
+import io.chunkrelay.auth.Scope;
 import io.chunkrelay.config.ConfigException;
 import io.chunkrelay.config.RelayConfig;
 import io.chunkrelay.config.SettingSource;
@@ -68,6 +69,9 @@ public final class ChunkRelayListener implements ServletContextListener {
   private static void register(ServletContext context, Node node) {
     RelayConfig config = node.config();
     TYRUS_ERRORS.setLevel(java.util.logging.Level.SEVERE);
+    // The container roles that grant a scope on every stream, declared so a server can map them.
+    context.declareRoles(
+        java.util.Arrays.stream(Scope.values()).map(Scope::roleName).toArray(String[]::new));
     FilterRegistration.Dynamic headers =
         context.addFilter("security-headers", new SecurityHeaders());
     headers.setAsyncSupported(true);

@@ -53,6 +53,16 @@ public final class TomcatNode implements AutoCloseable {
   /** Starts a node on a given HTTP port, e.g. to restart a killed node where clients expect it. */
   public static TomcatNode start(String name, Map<String, String> env, int port)
       throws IOException {
+    return start(name, env, port, Map.of());
+  }
+
+  /**
+   * Starts a node as above, with {@code confFiles} (paths below CATALINA_BASE/conf and their
+   * contents) written over the distribution's configuration: users, a context descriptor.
+   */
+  public static TomcatNode start(
+      String name, Map<String, String> env, int port, Map<String, String> confFiles)
+      throws IOException {
     Path home = Path.of(System.getProperty("chunkrelay.test.tomcat"));
     Path war = Path.of(System.getProperty("chunkrelay.test.war"));
     if (!Files.isDirectory(home) || !Files.isRegularFile(war)) {
@@ -79,6 +89,12 @@ public final class TomcatNode implements AutoCloseable {
         Files.readString(serverXml)
             .replace("port=\"8005\"", "port=\"-1\"")
             .replace("port=\"8080\"", "port=\"" + port + "\""));
+    for (Map.Entry<String, String> file : confFiles.entrySet()) {
+      Path target = catalinaBase.resolve("conf").resolve(file.getKey());
+      Files.createDirectories(target.getParent());
+      Files.writeString(
+          target, file.getValue().replace("${test.catalina.base}", catalinaBase.toString()));
+    }
     Files.copy(
         war, catalinaBase.resolve("webapps/chunk-relay.war"), StandardCopyOption.REPLACE_EXISTING);
 
