@@ -65,7 +65,7 @@ public final class Node implements AutoCloseable {
   private Delivery delivery;
   private Access access;
   private Guard guard;
-  private ScheduledExecutorService tokenExpiry;
+  private ScheduledExecutorService deadlines;
   private DemoProducer demo;
 
   private Node(RelayConfig config) {
@@ -92,11 +92,11 @@ public final class Node implements AutoCloseable {
           "CHUNK_RELAY_AUTH=none: anyone who reaches this node may read and write every stream");
     }
     ScheduledThreadPoolExecutor expiry =
-        new ScheduledThreadPoolExecutor(1, daemon("chunk-relay-token-expiry"));
-    // A connection that closes before its token expires takes its timer with it.
+        new ScheduledThreadPoolExecutor(1, daemon("chunk-relay-deadlines"));
+    // A connection that closes before its token expires takes its deadline with it.
     expiry.setRemoveOnCancelPolicy(true);
     remember(expiry::shutdownNow);
-    tokenExpiry = expiry;
+    deadlines = expiry;
     guard = Guard.of(config.guard(), metrics);
     if (ManagementFactory.getOperatingSystemMXBean()
         instanceof com.sun.management.OperatingSystemMXBean os) {
@@ -277,9 +277,12 @@ public final class Node implements AutoCloseable {
     return access;
   }
 
-  /** Closes subscriptions whose token expires; cancelled timers are removed at once. */
-  public ScheduledExecutorService tokenExpiry() {
-    return tokenExpiry;
+  /**
+   * The container edge's deadlines: subscriptions whose token expires, request bodies that do not
+   * arrive in time. Cancelled deadlines are removed at once.
+   */
+  public ScheduledExecutorService deadlines() {
+    return deadlines;
   }
 
   /** The demo assistant, present in demo mode only. */

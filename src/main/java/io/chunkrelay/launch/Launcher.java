@@ -46,6 +46,13 @@ public final class Launcher {
    */
   static final int CONNECTION_TIMEOUT_MILLIS = 20_000;
 
+  /**
+   * How much of a body the application refused unread the connector reads and discards to keep the
+   * connection: none. Tomcat's default (2 MiB) drains it with a blocking read, so a client that
+   * announces a body and never sends it would hold a worker thread for the connection timeout.
+   */
+  static final int MAX_SWALLOW_BYTES = 0;
+
   /** Per-connection read and write buffer of the embedded connector, bytes. */
   static final int SOCKET_BUFFER_BYTES = 4096;
 
@@ -92,6 +99,7 @@ public final class Launcher {
     tomcat
         .getConnector()
         .setProperty("connectionTimeout", Integer.toString(CONNECTION_TIMEOUT_MILLIS));
+    tomcat.getConnector().setProperty("maxSwallowSize", Integer.toString(MAX_SWALLOW_BYTES));
     // Each connection keeps a read and a write buffer for its whole life (8 KiB each by default):
     // most of a quiet WebSocket client's heap. 4 KiB still holds any frame of a normal chunk.
     tomcat

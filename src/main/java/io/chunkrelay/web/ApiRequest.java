@@ -3,9 +3,6 @@ package io.chunkrelay.web;
 import io.chunkrelay.config.RelayConfig.Limits;
 import io.chunkrelay.wire.ProblemType;
 import jakarta.servlet.http.HttpServletRequest;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.Enumeration;
 import java.util.Locale;
 import java.util.Objects;
@@ -94,27 +91,7 @@ final class ApiRequest {
     }
   }
 
-  /** The whole body, refused (413) past {@code maxBytes}, declared or read. */
-  static byte[] body(HttpServletRequest request, long maxBytes) throws IOException {
-    long declared = request.getContentLengthLong();
-    if (declared > maxBytes) {
-      throw tooLarge(declared, maxBytes);
-    }
-    ByteArrayOutputStream body = new ByteArrayOutputStream(declared > 0 ? (int) declared : 1024);
-    byte[] buffer = new byte[8192];
-    try (InputStream in = request.getInputStream()) {
-      int read;
-      while ((read = in.read(buffer)) != -1) {
-        body.write(buffer, 0, read);
-        if (body.size() > maxBytes) {
-          throw tooLarge(body.size(), maxBytes);
-        }
-      }
-    }
-    return body.toByteArray();
-  }
-
-  private static ApiException tooLarge(long bytes, long maxBytes) {
+  static ApiException tooLarge(long bytes, long maxBytes) {
     return new ApiException(
         ProblemType.REQUEST_TOO_LARGE,
         "the request body has "

@@ -36,16 +36,16 @@ final class AsyncAppend implements AsyncListener {
     this.timeoutMillis = timeoutMillis;
   }
 
-  /** Puts the request in async mode and answers it when {@code committed} completes. */
-  static void answerWhenCommitted(
-      HttpServletRequest request,
+  /**
+   * Answers the request of {@code async} (already async, its body read) when {@code committed}
+   * completes; returns the listener that must hear of its timeout and errors from now on.
+   */
+  static AsyncListener answerWhenCommitted(
+      AsyncContext async,
       String streamId,
       CompletableFuture<Appended> committed,
       long timeoutMillis) {
-    AsyncContext async = request.startAsync();
-    async.setTimeout(timeoutMillis);
     AsyncAppend answer = new AsyncAppend(async, streamId, timeoutMillis);
-    async.addListener(answer);
     committed.whenComplete(
         (appended, failure) -> {
           try {
@@ -54,6 +54,7 @@ final class AsyncAppend implements AsyncListener {
             LOG.debug("append to stream={} answered after its request ended", streamId);
           }
         });
+    return answer;
   }
 
   @Override

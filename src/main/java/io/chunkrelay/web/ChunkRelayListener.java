@@ -87,7 +87,11 @@ public final class ChunkRelayListener implements ServletContextListener {
         context.addServlet(
             "streams",
             new StreamsServlet(
-                node.log(), config.limits(), node.guard(), node.appendAnswerMillis()));
+                node.log(),
+                config.limits(),
+                node.guard(),
+                node.deadlines(),
+                node.appendAnswerMillis()));
     streams.setAsyncSupported(true);
     streams.addMapping("/api/*");
     context
@@ -115,7 +119,7 @@ public final class ChunkRelayListener implements ServletContextListener {
               node.log(),
               node.delivery(),
               config.limits().maxStreamIdChars(),
-              node.tokenExpiry(),
+              node.deadlines(),
               node.guard()));
     } catch (DeploymentException e) {
       throw new IllegalStateException("cannot register " + StreamEndpoint.PATH, e);

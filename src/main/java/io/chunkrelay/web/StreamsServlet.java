@@ -24,6 +24,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,18 +43,32 @@ public final class StreamsServlet extends HttpServlet {
   /** Longest a streamed ({@code application/x-ndjson}) body may stay open: one reply's time. */
   static final long STREAMED_BODY_MAX_MILLIS = 15 * 60 * 1000;
 
+  /**
+   * Longest a JSON body may take to arrive; it is read without a thread, so a silent client costs a
+   * connection for this long, never a thread.
+   */
+  static final long BODY_MAX_MILLIS = 10_000;
+
   private final transient ChunkLog log;
   private final transient Limits limits;
   private final transient ChunkRequestParser parser;
   private final transient Guard guard;
+  private final transient ScheduledExecutorService deadlines;
   private final long appendTimeoutMillis;
 
   /**
+   * @param deadlines ends the wait for bodies that do not arrive in time
    * @param appendTimeoutMillis how long an append waits for its commit before it is answered 503
    */
-  public StreamsServlet(ChunkLog log, Limits limits, Guard guard, long appendTimeoutMillis) {
+  public StreamsServlet(
+      ChunkLog log,
+      Limits limits,
+      Guard guard,
+      ScheduledExecutorService deadlines,
+      long appendTimeoutMillis) {
     this.log = log;
     this.guard = guard;
+    this.deadlines = deadlines;
     this.limits = limits;
     this.parser = new ChunkRequestParser(limits);
     this.appendTimeoutMillis = appendTimeoutMillis;
@@ -155,13 +170,20 @@ public final class StreamsServlet extends HttpServlet {
           request, log, streamId, producer, subject, parser, limits, STREAMED_BODY_MAX_MILLIS);
       return;
     }
-    ChunkRequestParser.ParsedAppend parsed =
-        parser.parse(ApiRequest.body(request, limits.maxRequestBytes()));
-    CompletableFuture<Appended> committed =
-        producer.isPresent()
-            ? log.append(streamId, parsed.chunks(), parsed.batch(), producer.get(), subject)
-            : log.append(streamId, parsed.chunks(), parsed.batch(), key, subject);
-    AsyncAppend.answerWhenCommitted(request, streamId, committed, appendTimeoutMillis);
+    AsyncBody.read(
+        request,
+        limits.maxRequestBytes(),
+        BODY_MAX_MILLIS,
+        appendTimeoutMillis,
+        deadlines,
+        (async, body) -> {
+          ChunkRequestParser.ParsedAppend parsed = parser.parse(body);
+          CompletableFuture<Appended> committed =
+              producer.isPresent()
+                  ? log.append(streamId, parsed.chunks(), parsed.batch(), producer.get(), subject)
+                  : log.append(streamId, parsed.chunks(), parsed.batch(), key, subject);
+          return AsyncAppend.answerWhenCommitted(async, streamId, committed, appendTimeoutMillis);
+        });
   }
 
   private void complete(HttpServletResponse response, String streamId) throws IOException {

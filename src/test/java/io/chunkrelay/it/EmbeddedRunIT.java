@@ -18,6 +18,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -115,6 +117,40 @@ class EmbeddedRunIT {
     assertEquals(405, page.status());
     assertTrue(page.head().toLowerCase().contains("content-type: text/html"), page.head());
     assertFalse(page.body().contains("Apache Tomcat/"), "the page names no server version");
+  }
+
+  @Test
+  void bodiesRefusedUnreadAndNeverSentHoldNoThread() throws Exception {
+    List<Socket> stalled = new ArrayList<>();
+    try {
+      // More than Tomcat's 200 worker threads: each refused (415) before its body was read, whose
+      // body never comes. Drained with a blocking read, each would hold a thread for 20 s.
+      for (int i = 0; i < 300; i++) {
+        Socket socket = new Socket("127.0.0.1", port);
+        socket
+            .getOutputStream()
+            .write(
+                ("POST /api/streams/stalled/chunks HTTP/1.1\r\nHost: x\r\n"
+                        + "Content-Type: text/plain\r\nContent-Length: 1000\r\n\r\nhalf")
+                    .getBytes(StandardCharsets.US_ASCII));
+        stalled.add(socket);
+      }
+      Http http = new Http(URI.create("http://127.0.0.1:" + port + "/"));
+      long started = System.nanoTime();
+      Http.Response served =
+          http.postJson("api/streams/embedded-served/chunks", Http.chunk("m", "through"));
+      long millis = (System.nanoTime() - started) / 1_000_000;
+      assertEquals(201, served.status(), served.body());
+      assertTrue(millis < 5_000, "served in " + millis + " ms");
+      stalled.get(0).setSoTimeout(10_000);
+      String answer =
+          new String(stalled.get(0).getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(answer.startsWith("HTTP/1.1 415"), answer);
+    } finally {
+      for (Socket socket : stalled) {
+        socket.close();
+      }
+    }
   }
 
   private record Answer(int status, String head, String body) {}

@@ -113,24 +113,30 @@ class LimitsIT {
   }
 
   @Test
-  void requestsThatNeverFinishTheirHeadersOrBodiesDoNotStarveOthers() throws Exception {
+  void requestsThatNeverFinishTheirHeadersOrBodiesHoldNoThreadAndStarveNobody() throws Exception {
     URI uri = URI.create(base.toString());
     List<Socket> slow = new ArrayList<>();
     try {
-      for (int i = 0; i < 100; i++) {
+      // More than the container has worker threads (Tomcat's default is 200): a stalled body that
+      // held one would starve everyone else.
+      for (int i = 0; i < 500; i++) {
         Socket socket = new Socket(uri.getHost(), uri.getPort());
         OutputStream out = socket.getOutputStream();
         if (i % 2 == 0) {
           // Slowloris: a request line and one header, then silence.
           out.write(
-              ("GET /api/streams/x HTTP/1.1\r\nHost: x\r\n").getBytes(StandardCharsets.US_ASCII));
+              ("GET " + uri.getRawPath() + "api/streams/x HTTP/1.1\r\nHost: x\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
         } else {
           // A body that is announced and never sent.
           out.write(
-              ("POST /api/streams/limits-stall/chunks HTTP/1.1\r\nHost: x\r\n"
+              ("POST "
+                      + uri.getRawPath()
+                      + "api/streams/limits-stall/chunks HTTP/1.1\r\nHost: x\r\n"
                       + "Content-Type: application/json\r\nContent-Length: 1000\r\n"
                       + "Authorization: Bearer "
-                      + TestTokens.token("staller", "produce", "limits-*")
+                      // A subject each, within its rate: these are read, not refused unread.
+                      + TestTokens.token("staller-" + i, "produce", "limits-*")
                       + "\r\n\r\n{\"messageId\":")
                   .getBytes(StandardCharsets.US_ASCII));
         }
@@ -148,6 +154,11 @@ class LimitsIT {
       long millis = Duration.ofNanos(System.nanoTime() - started).toMillis();
       assertEquals(201, served.status(), served.body());
       assertTrue(millis < 5_000, "served in " + millis + " ms");
+      // A body that never comes is given up on with 408, and nothing of it is stored.
+      slow.get(1).setSoTimeout(30_000);
+      String answer =
+          new String(slow.get(1).getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+      assertEquals("HTTP/1.1 408", answer);
       assertEquals(0, ChunkTable.count("chunks", "limits-stall"), "no half body was stored");
     } finally {
       for (Socket socket : slow) {
