@@ -78,6 +78,13 @@ final class AsyncBody implements ReadListener, AsyncListener {
     async.setTimeout(bodyMillis + answerMillis);
     AsyncBody reader = new AsyncBody(async, declared, maxBytes, bodyMillis, then);
     async.addListener(reader);
+    if (declared >= 0 && reader.in.available() >= declared) {
+      // Nearly every JSON append arrives whole with its headers: read it here, which cannot block,
+      // and spare the request a dispatch to a read listener.
+      reader.body.write(reader.in.readNBytes((int) declared));
+      reader.onAllDataRead();
+      return;
+    }
     reader.deadline = deadlines.schedule(reader::bodyTimedOut, bodyMillis, TimeUnit.MILLISECONDS);
     reader.in.setReadListener(reader);
   }
