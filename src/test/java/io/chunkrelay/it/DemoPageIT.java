@@ -8,13 +8,19 @@ import io.chunkrelay.it.support.ChunkTable;
 import io.chunkrelay.it.support.DemoBrowser;
 import io.chunkrelay.it.support.Deployments;
 import io.chunkrelay.it.support.FaultyProxy;
+import io.chunkrelay.it.support.Http;
+import io.chunkrelay.it.support.TestTokens;
+import io.chunkrelay.testing.Await;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Date;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.arquillian.test.api.ArquillianResource;
@@ -151,6 +157,74 @@ class DemoPageIT {
           result);
     }
   }
+
+  @Test
+  void theBrowserClientRenewsItsTokenAndMissesNothing() throws Exception {
+    String stream = "browser-renew-" + UUID.randomUUID();
+    Http http = new Http(base);
+    String[] producer = TestTokens.bearer(TestTokens.token("writer", "produce", stream));
+    assertEquals(
+        201,
+        http.postJson("api/streams/" + stream + "/chunks", Http.chunk("m", "c1 "), producer)
+            .status());
+    try (DemoBrowser page = DemoBrowser.open(base.toString())) {
+      // Subscriber tokens that run out one after another, two seconds apart.
+      Instant now = Instant.now();
+      String tokens =
+          IntStream.range(0, 12)
+              .mapToObj(
+                  k ->
+                      "'"
+                          + TestTokens.sign(
+                              TestTokens.claims("page", "subscribe", stream)
+                                  .expirationTime(Date.from(now.plusSeconds(2 + 2L * k))))
+                          + "'")
+              .collect(Collectors.joining(",", "[", "]"));
+      Thread writer =
+          new Thread(
+              () -> {
+                for (int i = 2; i <= 24; i++) {
+                  http.postJson(
+                      "api/streams/" + stream + "/chunks",
+                      Http.chunk("m", "c" + i + " "),
+                      producer);
+                  Await.sleep(250);
+                }
+                http.postJson("api/streams/" + stream + "/complete", "", producer);
+              });
+      writer.start();
+      Object result =
+          page.asyncScript(RENEWING_SCRIPT.replace("STREAM", stream).replace("TOKENS", tokens));
+      writer.join(30_000);
+      String expected =
+          IntStream.rangeClosed(1, 24).mapToObj(i -> "c" + i + " ").collect(Collectors.joining());
+      assertTrue(
+          String.valueOf(result).startsWith("lastSeq=24 text=" + expected + " expired="),
+          String.valueOf(result));
+      int expired =
+          Integer.parseInt(String.valueOf(result).replaceAll(".* expired=(\\d+).*", "$1"));
+      assertTrue(expired >= 2, "the subscription outlived several tokens: " + result);
+    }
+  }
+
+  /** The real module against the real node, with a token function that hands out the next one. */
+  private static final String RENEWING_SCRIPT =
+      """
+      const done = arguments[arguments.length - 1];
+      (async () => {
+      const { connect } = await import(new URL('js/chunk-relay.js', location.href).href);
+      const tokens = TOKENS;
+      let calls = 0;
+      const codes = [];
+      const sub = connect('STREAM', {
+        token: async () => tokens[Math.min(calls++, tokens.length - 1)],
+        onError: (error) => codes.push(error.code),
+      });
+      const result = await sub.completed;
+      done(`lastSeq=${result.lastSeq} text=${result.text}`
+        + ` expired=${codes.filter((code) => code === 'token-expired').length} calls=${calls}`);
+      })().catch((error) => done('failed: ' + error));
+      """;
 
   private static final String FAKE_SOCKET_SCRIPT =
       """
