@@ -1,7 +1,6 @@
 package io.chunkrelay.config;
 
 import java.net.InetAddress;
-import java.net.URI;
 import java.net.UnknownHostException;
 import java.util.Optional;
 
@@ -53,35 +52,6 @@ public record RelayConfig(
   public static final int DEFAULT_REDIS_TIMEOUT_MILLIS = 1_000;
   public static final String DEFAULT_REDIS_CHANNEL_PREFIX = "chunk-relay:";
   public static final long DEFAULT_OUTBOX_RELAY_AFTER_MILLIS = 1_000;
-
-  /**
-   * @param url {@code CHUNK_RELAY_REDIS_URL}, {@code redis://host:port}
-   * @param timeoutMillis connect and command timeout; a publish never waits longer ({@code
-   *     CHUNK_RELAY_REDIS_TIMEOUT_MILLIS})
-   * @param channelPrefix prefix of every Pub/Sub channel, so several deployments can share one
-   *     Redis ({@code CHUNK_RELAY_REDIS_CHANNEL_PREFIX})
-   * @param fanoutKey the cluster key every fan-out message is authenticated with ({@code
-   *     CHUNK_RELAY_FANOUT_KEY}, the same on every node; else derived from {@code
-   *     CHUNK_RELAY_JWT_SECRET}); empty only when no token is required and none is set
-   */
-  public record RedisSettings(
-      URI url, int timeoutMillis, String channelPrefix, Optional<String> fanoutKey) {
-    @Override
-    public String toString() {
-      // Never print the key, nor the password in the URL.
-      String shown =
-          url.getUserInfo() == null
-              ? url.toString()
-              : url.getScheme()
-                  + "://***@"
-                  + url.getHost()
-                  + (url.getPort() > 0 ? ":" + url.getPort() : "");
-      return shown
-          + " (prefix "
-          + channelPrefix
-          + (fanoutKey.isPresent() ? ", messages authenticated)" : ", messages not authenticated)");
-    }
-  }
 
   /**
    * @param pollMillis how often the node looks for quiet streams, and how often it reads a stream's
@@ -247,13 +217,7 @@ public record RelayConfig(
                       + "'");
             });
     AuthSettings auth = AuthSettings.read(in);
-    RedisSettings redis =
-        new RedisSettings(
-            in.redisUrl("CHUNK_RELAY_REDIS_URL"),
-            in.integer(
-                "CHUNK_RELAY_REDIS_TIMEOUT_MILLIS", DEFAULT_REDIS_TIMEOUT_MILLIS, 10, 60_000),
-            in.channelPrefix("CHUNK_RELAY_REDIS_CHANNEL_PREFIX"),
-            fanoutKey(in, auth));
+    RedisSettings redis = RedisSettings.read(in, auth);
     Limits limits =
         new Limits(
             in.integer(
@@ -346,31 +310,6 @@ public record RelayConfig(
         group,
         auth,
         GuardSettings.read(in));
-  }
-
-  /**
-   * The cluster's fan-out key: given, or derived from the JWT secret every node shares anyway. A
-   * node that requires tokens must not let whoever can PUBLISH to Redis put words in a client's
-   * mouth, so without either it does not start.
-   */
-  private static Optional<String> fanoutKey(SettingReader in, AuthSettings auth) {
-    Optional<String> given = in.optional("CHUNK_RELAY_FANOUT_KEY");
-    given
-        .filter(key -> key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32)
-        .ifPresent(
-            key -> {
-              throw new ConfigException(
-                  "CHUNK_RELAY_FANOUT_KEY must have at least 32 bytes (e.g. openssl rand -base64"
-                      + " 48), the same on every node");
-            });
-    Optional<String> key = given.or(auth::jwtSecret);
-    if (key.isEmpty() && auth.mode() == AuthSettings.Mode.JWT) {
-      throw new ConfigException(
-          "CHUNK_RELAY_FANOUT_KEY is not set: with CHUNK_RELAY_AUTH=jwt and a public key or JWKS,"
-              + " nodes authenticate their Redis messages with this cluster key (at least 32"
-              + " bytes, the same on every node)");
-    }
-    return key;
   }
 
   private static String hostName() {

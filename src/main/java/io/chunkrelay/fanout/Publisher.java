@@ -1,6 +1,6 @@
 package io.chunkrelay.fanout;
 
-import io.chunkrelay.config.RelayConfig.RedisSettings;
+import io.chunkrelay.config.RedisSettings;
 import io.chunkrelay.metrics.Metrics;
 import io.chunkrelay.store.StoredChunk;
 import io.chunkrelay.wire.FanoutMessage;

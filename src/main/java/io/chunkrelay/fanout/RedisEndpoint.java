@@ -1,6 +1,6 @@
 package io.chunkrelay.fanout;
 
-import io.chunkrelay.config.RelayConfig.RedisSettings;
+import io.chunkrelay.config.RedisSettings;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;

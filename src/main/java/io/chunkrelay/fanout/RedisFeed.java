@@ -1,6 +1,6 @@
 package io.chunkrelay.fanout;
 
-import io.chunkrelay.config.RelayConfig.RedisSettings;
+import io.chunkrelay.config.RedisSettings;
 import io.chunkrelay.delivery.LiveFeed;
 import io.chunkrelay.delivery.LiveListener;
 import io.chunkrelay.metrics.Metrics;

@@ -106,11 +106,8 @@ final class AsyncBody implements ReadListener, AsyncListener {
 
   @Override
   public void onAllDataRead() {
-    synchronized (this) {
-      if (over) {
-        return;
-      }
-      over = true;
+    if (!end()) {
+      return;
     }
     cancelDeadline();
     HttpServletRequest request = (HttpServletRequest) async.getRequest();
@@ -143,11 +140,8 @@ final class AsyncBody implements ReadListener, AsyncListener {
   /** Reading failed: the client went away mid-body. Nothing was parsed, nothing is stored. */
   @Override
   public void onError(Throwable failure) {
-    synchronized (this) {
-      if (over) {
-        return;
-      }
-      over = true;
+    if (!end()) {
+      return;
     }
     cancelDeadline();
     LOG.debug("body of {} broke off: {}", uri(), failure.toString());
@@ -156,11 +150,8 @@ final class AsyncBody implements ReadListener, AsyncListener {
 
   /** The body's time is up: if it is still being read, the client gets 408 and nothing is kept. */
   private void bodyTimedOut() {
-    synchronized (this) {
-      if (over) {
-        return;
-      }
-      over = true;
+    if (!end()) {
+      return;
     }
     long waited = (System.nanoTime() - startedNanos) / 1_000_000;
     LOG.debug("body of {} did not arrive within {} ms", uri(), waited);
@@ -207,11 +198,8 @@ final class AsyncBody implements ReadListener, AsyncListener {
   public void onStartAsync(AsyncEvent event) {}
 
   private void refuse(ApiException refused) {
-    synchronized (this) {
-      if (over) {
-        return;
-      }
-      over = true;
+    if (!end()) {
+      return;
     }
     cancelDeadline();
     answer(
@@ -229,6 +217,15 @@ final class AsyncBody implements ReadListener, AsyncListener {
       LOG.debug("could not answer {}: {}", request.getRequestURI(), e.toString());
     }
     complete();
+  }
+
+  /** Ends the reading phase; false if something else (the body, its deadline, an error) did. */
+  private synchronized boolean end() {
+    if (over) {
+      return false;
+    }
+    over = true;
+    return true;
   }
 
   private void cancelDeadline() {

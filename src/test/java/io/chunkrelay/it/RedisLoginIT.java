@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.chunkrelay.config.RelayConfig.RedisSettings;
+import io.chunkrelay.config.RedisSettings;
 import io.chunkrelay.delivery.LiveEvent;
 import io.chunkrelay.delivery.LiveListener;
 import io.chunkrelay.fanout.Publisher;
