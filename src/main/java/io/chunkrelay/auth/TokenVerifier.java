@@ -23,10 +23,13 @@ import java.net.MalformedURLException;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Date;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -56,10 +59,20 @@ final class TokenVerifier {
 
   private static final String INVALID = "the token could not be verified";
 
+  /** Tokens verified and remembered at most; past it the memory starts again empty. */
+  static final int MAX_REMEMBERED_TOKENS = 10_000;
+
   private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
+  private final Clock clock;
+  private final Duration skew;
+  // A producer sends the same token with every append: its signature is checked once, and the
+  // exact same string then maps to the same grant (its expiry is still checked on every use).
+  private final Map<String, Grant> verified = new ConcurrentHashMap<>();
 
   private TokenVerifier(
       JWSVerificationKeySelector<SecurityContext> keys, AuthSettings settings, Clock clock) {
+    this.clock = clock;
+    this.skew = Duration.ofSeconds(settings.clockSkewSeconds());
     processor.setJWSKeySelector(keys);
     Set<String> audience = settings.audience().map(Set::of).orElse(null);
     JWTClaimsSet.Builder exact = new JWTClaimsSet.Builder();
@@ -114,6 +127,23 @@ final class TokenVerifier {
     if (token.length() > MAX_TOKEN_CHARS) {
       throw new Denied(ProblemType.INVALID_TOKEN, INVALID);
     }
+    Grant known = verified.get(token);
+    if (known != null) {
+      if (clock.instant().isAfter(known.expiresAt().orElseThrow().plus(skew))) {
+        verified.remove(token);
+        throw new Denied(ProblemType.TOKEN_EXPIRED, "the token has expired; get a fresh one");
+      }
+      return known;
+    }
+    Grant grant = check(token);
+    if (verified.size() >= MAX_REMEMBERED_TOKENS) {
+      verified.clear();
+    }
+    verified.put(token, grant);
+    return grant;
+  }
+
+  private Grant check(String token) {
     JWTClaimsSet claims;
     try {
       claims = processor.process(token, null);

@@ -150,6 +150,42 @@ class AccessTest {
   }
 
   @Test
+  void aRememberedTokenStillExpiresOnTime() {
+    java.util.concurrent.atomic.AtomicReference<java.time.Instant> now =
+        new java.util.concurrent.atomic.AtomicReference<>(Tokens.NOW);
+    Clock moving =
+        new Clock() {
+          @Override
+          public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+          }
+
+          @Override
+          public Clock withZone(java.time.ZoneId zone) {
+            return this;
+          }
+
+          @Override
+          public java.time.Instant instant() {
+            return now.get();
+          }
+        };
+    Access access =
+        Access.of(Tokens.settings(Map.of("CHUNK_RELAY_JWT_SECRET", Tokens.SECRET)), moving);
+    String token = Tokens.hs256(Tokens.claims("produce", List.of("a")));
+    assertEquals(Optional.of("svc-writer"), access.authenticate(bearer(token)).subject());
+    assertEquals(Optional.of("svc-writer"), access.authenticate(bearer(token)).subject());
+    // An hour and the 30 s of skew later, the same string is refused though it was remembered.
+    now.set(Tokens.NOW.plusSeconds(3600 + 31));
+    assertEquals(
+        ProblemType.TOKEN_EXPIRED,
+        assertThrows(Denied.class, () -> access.authenticate(bearer(token))).type());
+    assertEquals(
+        ProblemType.TOKEN_EXPIRED,
+        assertThrows(Denied.class, () -> access.authenticate(bearer(token))).type());
+  }
+
+  @Test
   void clockSkewForgivesAJustExpiredToken() {
     String justExpired =
         Tokens.hs256(good().expirationTime(Date.from(Tokens.NOW.minusSeconds(20))));

@@ -49,6 +49,7 @@ public final class Benchmark {
 
   private final List<URI> nodes;
   private final Map<String, String> options;
+  private String bearer;
 
   private Benchmark(List<URI> nodes, Map<String, String> options) {
     this.nodes = nodes;
@@ -71,6 +72,11 @@ public final class Benchmark {
       nodes.add(uri);
     }
     Benchmark benchmark = new Benchmark(nodes, options);
+    if (options.containsKey("jwt-secret")) {
+      // A node in jwt mode: every request and handshake carries one token for every stream.
+      benchmark.bearer = BenchToken.mint(options.get("jwt-secret"));
+      KeepAliveHttp.bearer = benchmark.bearer;
+    }
     String mode = options.getOrDefault("mode", "all");
     boolean clean = true;
     int warmUpSeconds = benchmark.option("warmup-seconds", 15);
@@ -162,7 +168,7 @@ public final class Benchmark {
       boolean paced,
       int batch)
       throws Exception {
-    List<Http> https = nodes.stream().map(Http::new).toList();
+    List<Http> https = nodes.stream().map(node -> new Http(node).withBearer(bearer)).toList();
     HttpClient webSockets = HttpClient.newHttpClient();
     ConcurrentHistogram latency = new ConcurrentHistogram(3);
     Map<URI, Long> cpuBefore = cpuMillis(https);
@@ -186,6 +192,7 @@ public final class Benchmark {
                   seed * 7919 + s * 31 + c,
                   dropMillis,
                   latency::recordValue);
+          client.withBearer(bearer);
           clients.add(client);
           clientRuns.add(pool.submit(() -> client.run(Duration.ofMinutes(10))));
         }

@@ -33,6 +33,9 @@ final class KeepAliveHttp implements AutoCloseable {
   /** A response: its status and its body as text. */
   record Answer(int status, String body) {}
 
+  /** The token every request carries (a node that requires tokens), or null. */
+  static volatile String bearer;
+
   KeepAliveHttp(URI base) {
     this.base = base;
   }
@@ -50,6 +53,7 @@ final class KeepAliveHttp implements AutoCloseable {
             + base.getHost()
             + ":"
             + base.getPort()
+            + (bearer == null ? "" : "\r\nAuthorization: Bearer " + bearer)
             + "\r\nContent-Type: "
             + contentType
             + "\r\nContent-Length: "

@@ -18,6 +18,7 @@ public final class Http {
   private final HttpClient client =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final URI base;
+  private String bearer;
 
   public Http(URL base) {
     this(URI.create(base.toString()));
@@ -30,6 +31,15 @@ public final class Http {
 
   public URI base() {
     return base;
+  }
+
+  /**
+   * Sends {@code Authorization: Bearer token} with every request that carries none of its own (a
+   * benchmark against a node that requires tokens).
+   */
+  public Http withBearer(String token) {
+    this.bearer = token;
+    return this;
   }
 
   /** A response with its body parsed as JSON (null when the body is empty or not JSON). */
@@ -66,6 +76,12 @@ public final class Http {
   }
 
   public Response send(HttpRequest request) {
+    if (bearer != null && request.headers().firstValue("Authorization").isEmpty()) {
+      request =
+          HttpRequest.newBuilder(request, (name, value) -> true)
+              .header("Authorization", "Bearer " + bearer)
+              .build();
+    }
     try {
       HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
       String type = response.headers().firstValue("Content-Type").orElse("");

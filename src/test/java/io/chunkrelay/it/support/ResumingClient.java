@@ -26,6 +26,7 @@ public final class ResumingClient {
   private static final ObjectMapper JSON = Json.MAPPER;
 
   private final HttpClient http;
+  private volatile String bearer;
   private final List<URI> nodes;
   private final String streamId;
   private final Random random;
@@ -36,6 +37,12 @@ public final class ResumingClient {
   private long completeLastSeq = -1;
   private int connections;
   private String lastError;
+
+  /** Sends {@code token} with every handshake (a node that requires tokens). */
+  public ResumingClient withBearer(String token) {
+    this.bearer = token;
+    return this;
+  }
 
   public ResumingClient(
       HttpClient http,
@@ -77,11 +84,12 @@ public final class ResumingClient {
       Connection connection = new Connection();
       WebSocket socket;
       try {
-        socket =
-            http.newWebSocketBuilder()
-                .connectTimeout(Duration.ofSeconds(5))
-                .buildAsync(uri, connection)
-                .get(10, TimeUnit.SECONDS);
+        WebSocket.Builder handshake =
+            http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
+        if (bearer != null) {
+          handshake.header("Authorization", "Bearer " + bearer);
+        }
+        socket = handshake.buildAsync(uri, connection).get(10, TimeUnit.SECONDS);
       } catch (Exception e) {
         synchronized (lock) {
           lastError = "connect " + uri + ": " + e;
