@@ -1,9 +1,6 @@
 package io.chunkrelay.app;
 
 import io.chunkrelay.auth.Access;
-import io.chunkrelay.auth.Scope;
-import io.chunkrelay.auth.TokenMinter;
-import io.chunkrelay.config.ConfigException;
 import io.chunkrelay.config.RelayConfig;
 import io.chunkrelay.config.RelayConfig.DatabaseSettings;
 import io.chunkrelay.delivery.Delivery;
@@ -23,12 +20,9 @@ import io.chunkrelay.store.Outbox;
 import io.chunkrelay.store.PoolSettings;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -37,7 +31,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,7 +47,6 @@ public final class Node implements AutoCloseable {
   private static final int HEALTH_TIMEOUT_SECONDS = 2;
   private static final int PUBLISH_QUEUE_GROUPS = 1_024;
   private static final long APPEND_ANSWER_MARGIN_MILLIS = 5_000;
-  private static final Duration DEMO_TOKEN_LIFETIME = Duration.ofMinutes(10);
 
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private final RelayConfig config;
@@ -163,36 +155,12 @@ public final class Node implements AutoCloseable {
                   config.demo(),
                   threads("chunk-relay-demo", 4),
                   RandomGenerator.getDefault(),
-                  demoTokens()));
+                  DemoProducer.tokens(access)));
       metrics.gauge(
           "chunk_relay_demo_active_replies", "demo replies being written now", demo::active);
       metrics.gauge("chunk_relay_demo_replies_started", "demo replies started", demo::started);
       LOG.info("demo mode: POST /demo/replies starts simulated replies");
     }
-  }
-
-  /**
-   * The demo assistant's producer tokens: for its own streams only, short-lived, signed by this
-   * node. A node that requires tokens but holds no secret cannot sign and refuses the demo.
-   */
-  private Optional<Supplier<String>> demoTokens() {
-    if (!access.required()) {
-      return Optional.empty();
-    }
-    TokenMinter minter =
-        access
-            .minter()
-            .orElseThrow(
-                () ->
-                    new ConfigException(
-                        "CHUNK_RELAY_DEMO=true with CHUNK_RELAY_AUTH=jwt needs"
-                            + " CHUNK_RELAY_JWT_SECRET: the demo signs its own short-lived tokens"));
-    return Optional.of(
-        minter.provider(
-            "chunk-relay-demo",
-            Set.of(Scope.PRODUCE),
-            List.of(DemoProducer.STREAM_PREFIX + "*"),
-            DEMO_TOKEN_LIFETIME));
   }
 
   /**

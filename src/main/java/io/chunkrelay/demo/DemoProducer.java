@@ -1,13 +1,18 @@
 package io.chunkrelay.demo;
 
+import io.chunkrelay.auth.Access;
+import io.chunkrelay.auth.Scope;
+import io.chunkrelay.auth.TokenMinter;
 import io.chunkrelay.client.ChunkRelayClient;
 import io.chunkrelay.client.ChunkRelayException;
 import io.chunkrelay.client.Draft;
+import io.chunkrelay.config.ConfigException;
 import io.chunkrelay.config.RelayConfig.DemoSettings;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -36,6 +41,9 @@ public final class DemoProducer implements AutoCloseable {
 
   /** Every demo reply's stream id starts with this. */
   public static final String STREAM_PREFIX = "demo-";
+
+  /** How long one of the demo's own producer tokens lives (renewed before it runs out). */
+  static final Duration TOKEN_LIFETIME = Duration.ofMinutes(10);
 
   private static final long THINKING_MILLIS = 400;
   private static final long RETRY_MILLIS = 1_000;
@@ -88,6 +96,31 @@ public final class DemoProducer implements AutoCloseable {
 
   private ChunkRelayClient clientFor(URI self) {
     return client.updateAndGet(existing -> existing != null ? existing : newClient(self));
+  }
+
+  /**
+   * The producer tokens the demo appends with on a node whose {@code access} requires them: for its
+   * own streams only, short-lived, signed by the node. A node that requires tokens but holds no
+   * secret cannot sign, and refuses the demo at start-up.
+   */
+  public static Optional<Supplier<String>> tokens(Access access) {
+    if (!access.required()) {
+      return Optional.empty();
+    }
+    TokenMinter minter =
+        access
+            .minter()
+            .orElseThrow(
+                () ->
+                    new ConfigException(
+                        "CHUNK_RELAY_DEMO=true with CHUNK_RELAY_AUTH=jwt needs"
+                            + " CHUNK_RELAY_JWT_SECRET: the demo signs its own short-lived tokens"));
+    return Optional.of(
+        minter.provider(
+            "chunk-relay-demo",
+            Set.of(Scope.PRODUCE),
+            List.of(STREAM_PREFIX + "*"),
+            TOKEN_LIFETIME));
   }
 
   private ChunkRelayClient newClient(URI self) {
