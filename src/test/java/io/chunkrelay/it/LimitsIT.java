@@ -9,6 +9,7 @@ import io.chunkrelay.it.support.Deployments;
 import io.chunkrelay.it.support.Http;
 import io.chunkrelay.it.support.TestTokens;
 import io.chunkrelay.it.support.WsClient;
+import io.chunkrelay.testing.Await;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
@@ -91,6 +92,11 @@ class LimitsIT {
       for (int i = 0; i < CONNECTIONS_PER_ADDRESS; i++) {
         open.add(WsClient.connect(socket));
       }
+      // A connection counts once the server opened it, just after the handshake's answer.
+      Http admin = new Http(base).withBearer(TestTokens.token("ops", "admin"));
+      Await.until(
+          () -> admin.metric("chunk_relay_connections_open") >= CONNECTIONS_PER_ADDRESS,
+          Duration.ofSeconds(10));
       WsClient.Refused refused =
           assertThrows(WsClient.Refused.class, () -> WsClient.connect(socket).close());
       assertEquals(429, refused.status());
