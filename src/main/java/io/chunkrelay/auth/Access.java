@@ -64,6 +64,11 @@ public final class Access {
     return minter;
   }
 
+  /** The grant of every request on a node that requires no credentials. */
+  public Grant anyone() {
+    return Grant.ANYONE;
+  }
+
   /** The grant of a request's credentials; throws {@link Denied} (401) when there is none. */
   public Grant authenticate(Credentials credentials) {
     if (verifier.isEmpty()) {

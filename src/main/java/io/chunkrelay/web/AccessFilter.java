@@ -91,7 +91,10 @@ final class AccessFilter extends HttpFilter {
           return;
         }
       }
-      Grant grant = access.authenticate(credentials(request, handshake));
+      Grant grant =
+          access.required()
+              ? access.authenticate(credentials(request, handshake))
+              : access.anyone();
       if (request.getServletPath().equals("/metrics")) {
         grant.require(Scope.ADMIN);
       }

@@ -164,11 +164,7 @@ final class AsyncBody implements ReadListener, AsyncListener {
 
   @Override
   public void onTimeout(AsyncEvent event) throws IOException {
-    AsyncListener after;
-    synchronized (this) {
-      after = next;
-      over = true;
-    }
+    AsyncListener after = stop();
     if (after != null) {
       after.onTimeout(event);
     } else {
@@ -178,17 +174,23 @@ final class AsyncBody implements ReadListener, AsyncListener {
 
   @Override
   public void onError(AsyncEvent event) throws IOException {
+    AsyncListener after = stop();
+    if (after != null) {
+      after.onError(event);
+    } else {
+      complete();
+    }
+  }
+
+  /** Ends the reading phase for an async event; returns who hears of it after the hand-off. */
+  private AsyncListener stop() {
     AsyncListener after;
     synchronized (this) {
       after = next;
       over = true;
     }
     cancelDeadline();
-    if (after != null) {
-      after.onError(event);
-    } else {
-      complete();
-    }
+    return after;
   }
 
   @Override
