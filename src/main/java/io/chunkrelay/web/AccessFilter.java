@@ -13,12 +13,14 @@ import jakarta.servlet.http.HttpFilter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpUpgradeHandler;
 import java.io.IOException;
 import java.security.Principal;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import org.glassfish.tyrus.servlet.TyrusHttpUpgradeHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * never a WebSocket. An accepted request goes on carrying its {@link Grant} as its user principal
  * ({@link #grantOf}), where the servlet and the WebSocket endpoint (which sees the same principal)
  * check scope and stream. Cross-origin calls from origins listed in {@code
- * CHUNK_RELAY_ALLOWED_ORIGINS} get CORS answers, preflights included.
+ * CHUNK_RELAY_ALLOWED_ORIGINS} get CORS answers, preflights included. An accepted handshake's
+ * connection reads through {@link CheckedUpgradeHandler}, which refuses hostile client frames.
  */
 final class AccessFilter extends HttpFilter {
   private static final long serialVersionUID = 1L;
@@ -202,6 +205,18 @@ final class AccessFilter extends HttpFilter {
     @Override
     public Principal getUserPrincipal() {
       return principal;
+    }
+
+    /** Tyrus asks for its handler; it gets the one that checks client frames first. */
+    @Override
+    public <T extends HttpUpgradeHandler> T upgrade(Class<T> handlerClass)
+        throws IOException, ServletException {
+      if (handlerClass != TyrusHttpUpgradeHandler.class) {
+        return super.upgrade(handlerClass);
+      }
+      CheckedUpgradeHandler handler = super.upgrade(CheckedUpgradeHandler.class);
+      handler.peer(principal.address());
+      return handlerClass.cast(handler);
     }
   }
 }

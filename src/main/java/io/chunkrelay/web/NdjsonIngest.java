@@ -16,10 +16,12 @@ import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +36,10 @@ import org.slf4j.LoggerFactory;
  * While {@code maxBatchChunks} lines wait, reading pauses: TCP pushes back on the producer. With
  * producer headers, append k carries {@code Producer-Seq} = the request's plus the lines sent
  * before it, so a resend after a cut skips what was stored.
+ *
+ * <p>Each line after the first (which its request paid for) takes one append from the producer's
+ * allowance; a line over it ends the request with {@code 429 rate-limited} naming the line, the
+ * lines before it committed, so the producer resends from there after {@code Retry-After}.
  *
  * <p>The request ends when the body ends (answered {@code {"streamId","firstSeq","lastSeq","count",
  * "duplicates"}}), at the first bad line (a problem naming the line; the whole lines before it are
@@ -51,6 +57,7 @@ final class NdjsonIngest implements ReadListener, AsyncListener {
   private final ChunkLog log;
   private final String streamId;
   private final Optional<ProducerClaim> producer;
+  private final Supplier<Optional<Duration>> allowance;
   private final int maxBatchChunks;
   private final byte[] buffer = new byte[READ_BUFFER_BYTES];
   private final NdjsonLines lines;
@@ -58,6 +65,7 @@ final class NdjsonIngest implements ReadListener, AsyncListener {
   // Guarded by this: shared by the reading thread and the thread that completes an append.
   private final List<NewChunk> waiting = new ArrayList<>();
   private long linesSent;
+  private long linesQueued;
   private boolean inFlight;
   private boolean paused;
   private boolean readerPaused;
@@ -73,11 +81,13 @@ final class NdjsonIngest implements ReadListener, AsyncListener {
       ChunkLog log,
       String streamId,
       Optional<ProducerClaim> producer,
+      Supplier<Optional<Duration>> allowance,
       Optional<String> subject,
       ChunkRequestParser parser,
       Limits limits)
       throws IOException {
     this.async = async;
+    this.allowance = allowance;
     this.subject = subject;
     this.in = async.getRequest().getInputStream();
     this.log = log;
@@ -90,12 +100,14 @@ final class NdjsonIngest implements ReadListener, AsyncListener {
   /**
    * Puts the request in async mode for at most {@code maxMillis} and reads its body as it arrives:
    * lines of up to {@code maxRequestBytes}, appended {@code maxBatchChunks} at most at a time.
+   * {@code allowance} takes one append for a line, or says how long until one is allowed.
    */
   static void start(
       HttpServletRequest request,
       ChunkLog log,
       String streamId,
       Optional<ProducerClaim> producer,
+      Supplier<Optional<Duration>> allowance,
       Optional<String> subject,
       ChunkRequestParser parser,
       Limits limits,
@@ -103,7 +115,8 @@ final class NdjsonIngest implements ReadListener, AsyncListener {
       throws IOException {
     AsyncContext async = request.startAsync();
     async.setTimeout(maxMillis);
-    NdjsonIngest ingest = new NdjsonIngest(async, log, streamId, producer, subject, parser, limits);
+    NdjsonIngest ingest =
+        new NdjsonIngest(async, log, streamId, producer, allowance, subject, parser, limits);
     async.addListener(ingest);
     ingest.in.setReadListener(ingest);
   }
@@ -212,8 +225,14 @@ final class NdjsonIngest implements ReadListener, AsyncListener {
     }
   }
 
-  /** A whole line's chunk joins the waiting ones (on the reading thread). */
+  /** A whole line's chunk joins the waiting ones (on the reading thread), if its producer may. */
   private void queue(NewChunk chunk) {
+    if (++linesQueued > 1) {
+      Optional<Duration> wait = allowance.get();
+      if (wait.isPresent()) {
+        throw ApiException.rateLimited(wait.get());
+      }
+    }
     synchronized (this) {
       waiting.add(chunk);
       if (waiting.size() >= maxBatchChunks) {

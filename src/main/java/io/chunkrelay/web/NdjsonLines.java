@@ -8,9 +8,10 @@ import java.util.function.Consumer;
 /**
  * Keeps promise 8 for a streamed body: cuts the bytes as they arrive into lines ({@code \n}, an
  * optional {@code \r} before it), numbers them from 1, skips blank ones, and hands each other line,
- * parsed into a chunk, to the sink in order. The first line that is not a valid chunk, or that
- * grows past {@code maxLineBytes}, throws an {@link ApiException} naming it; {@link #failedLine()}
- * then says which. Not thread-safe: one reader at a time.
+ * parsed into a chunk, to the sink in order. The first line that is not a valid chunk, that grows
+ * past {@code maxLineBytes}, or that the sink refuses with an {@link ApiException}, throws that
+ * exception; {@link #failedLine()} then says which line it was. Not thread-safe: one reader at a
+ * time.
  */
 final class NdjsonLines {
   private final ChunkRequestParser parser;
@@ -68,14 +69,12 @@ final class NdjsonLines {
     if (blank(line)) {
       return;
     }
-    NewChunk chunk;
     try {
-      chunk = parser.line(line, 0, line.length, lines);
+      sink.accept(parser.line(line, 0, line.length, lines));
     } catch (ApiException refused) {
       failedLine = lines;
       throw refused;
     }
-    sink.accept(chunk);
   }
 
   private static boolean blank(byte[] line) {

@@ -64,7 +64,7 @@ public final class Problems {
       ObjectNode stored)
       throws IOException {
     if (failure instanceof ApiException refused) {
-      write(request, response, refused.type(), refused.getMessage(), stored);
+      write(request, response, refused, stored);
     } else if (failure instanceof ChunkLogException refused) {
       refused(request, response, refused, stored);
     } else {
@@ -135,6 +135,24 @@ public final class Problems {
       HttpServletRequest request, HttpServletResponse response, ProblemType type, String detail)
       throws IOException {
     write(request, response, type, detail, WireFormat.object());
+  }
+
+  /** Writes a refusal of the application's own, with its {@code Retry-After} if it has one. */
+  static void write(HttpServletRequest request, HttpServletResponse response, ApiException refused)
+      throws IOException {
+    write(request, response, refused, WireFormat.object());
+  }
+
+  private static void write(
+      HttpServletRequest request,
+      HttpServletResponse response,
+      ApiException refused,
+      ObjectNode members)
+      throws IOException {
+    if (refused.retryAfterSeconds() > 0 && !response.isCommitted()) {
+      response.setHeader("Retry-After", Long.toString(refused.retryAfterSeconds()));
+    }
+    write(request, response, refused.type(), refused.getMessage(), members);
   }
 
   /** Writes one problem with extension {@code members} unless the response is committed. */

@@ -50,9 +50,9 @@ public final class StreamEndpoint extends Endpoint {
   public static final int CLOSE_FORBIDDEN = 4403;
 
   /**
-   * Largest client message the node buffers; any data frame is refused anyway (1003), since the
-   * node is sent nothing but control frames. A frame larger than Tyrus's incoming buffer (4 MiB)
-   * fails in Tyrus's reader, which closes with 1011 before the endpoint sees it.
+   * Largest client frame or message the node reads; any data frame is refused anyway (1003), since
+   * the node is sent nothing but control frames. A larger frame is closed with 1009 by {@link
+   * CheckedUpgradeHandler} as soon as its header arrives.
    */
   public static final int MAX_CLIENT_FRAME_BYTES = 64 * 1024;
 

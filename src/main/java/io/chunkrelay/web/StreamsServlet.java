@@ -80,7 +80,7 @@ public final class StreamsServlet extends HttpServlet {
     try {
       route(request, response);
     } catch (ApiException e) {
-      Problems.write(request, response, e.type(), e.getMessage());
+      Problems.write(request, response, e);
     } catch (Denied e) {
       Problems.write(request, response, e.type(), e.getMessage());
     } catch (ChunkLogException e) {
@@ -148,9 +148,7 @@ public final class StreamsServlet extends HttpServlet {
       throws IOException {
     Optional<Duration> wait = guard.refuseAppend(subject);
     if (wait.isPresent()) {
-      response.setHeader("Retry-After", Long.toString(Math.max(1, wait.get().toSeconds() + 1)));
-      throw new ApiException(
-          ProblemType.RATE_LIMITED, "this producer appends faster than it may; slow down");
+      throw ApiException.rateLimited(wait.get());
     }
     boolean streamed = ApiRequest.mediaType(request).equals(ApiRequest.NDJSON);
     if (!streamed) {
@@ -167,7 +165,15 @@ public final class StreamsServlet extends HttpServlet {
                 + " not by an Idempotency-Key");
       }
       NdjsonIngest.start(
-          request, log, streamId, producer, subject, parser, limits, STREAMED_BODY_MAX_MILLIS);
+          request,
+          log,
+          streamId,
+          producer,
+          () -> guard.refuseAppend(subject),
+          subject,
+          parser,
+          limits,
+          STREAMED_BODY_MAX_MILLIS);
       return;
     }
     AsyncBody.read(

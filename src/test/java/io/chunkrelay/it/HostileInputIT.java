@@ -388,15 +388,12 @@ class HostileInputIT {
             "unexpected-frame"));
     cases.add(
         frameCase(
-            "ws unmasked frame",
-            1,
-            "hello".getBytes(StandardCharsets.UTF_8),
-            false,
-            1003,
-            "unexpected-frame"));
-    cases.add(
-        frameCase("ws 1 MiB frame", 1, new byte[1024 * 1024], true, 1003, "unexpected-frame"));
-    cases.add(frameCase("ws 5 MiB frame", 1, new byte[5 * 1024 * 1024], true, 1011, null));
+            "ws unmasked frame", 1, "hello".getBytes(StandardCharsets.UTF_8), false, 1002, null));
+    cases.add(frameCase("ws unmasked ping", 9, new byte[0], false, 1002, null));
+    cases.add(frameCase("ws 64 KiB frame", 2, new byte[64 * 1024], true, 1003, "unexpected-frame"));
+    cases.add(frameCase("ws 64 KiB + 1 frame", 2, new byte[64 * 1024 + 1], true, 1009, null));
+    cases.add(frameCase("ws 5 MiB frame", 1, new byte[5 * 1024 * 1024], true, 1009, null));
+    cases.add(frameCase("ws 16 MiB frame", 2, new byte[16 * 1024 * 1024], true, 1009, null));
     // Credentials.
     cases.add(tokenCase("no token", null, 401, "missing-token"));
     cases.add(tokenCase("malformed token", "not-a-jwt", 401, "invalid-token"));

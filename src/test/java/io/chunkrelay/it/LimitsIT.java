@@ -14,6 +14,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.net.URL;
+import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -75,6 +76,30 @@ class LimitsIT {
             Http.chunk("m", "hello"),
             TestTokens.bearer(TestTokens.token("calm", "produce", "limits-*")));
     assertEquals(201, calm.status(), "another producer is not slowed by the flood");
+  }
+
+  @Test
+  void aStreamedBodyPaysForEachLineAndEndsAtTheFirstOverTheRate() {
+    Http http = new Http(base);
+    String stream = "limits-" + UUID.randomUUID();
+    StringBuilder lines = new StringBuilder();
+    for (int i = 1; i <= 60; i++) {
+      lines.append(Http.chunk("m", "line " + i)).append('\n');
+    }
+    List<String> headers = new ArrayList<>(List.of("Content-Type", "application/x-ndjson"));
+    headers.addAll(List.of(TestTokens.bearer(TestTokens.token("streamer", "produce", "limits-*"))));
+    Http.Response answer =
+        http.post(
+            "api/streams/" + stream + "/chunks",
+            HttpRequest.BodyPublishers.ofString(lines.toString()),
+            headers.toArray(String[]::new));
+    assertEquals(429, answer.status(), answer.body());
+    assertEquals("rate-limited", answer.json().path("code").asText());
+    assertTrue(Integer.parseInt(answer.header("Retry-After")) >= 1);
+    long stored = answer.json().path("count").asLong();
+    assertTrue(stored >= 2 * APPENDS_PER_SECOND && stored < 60, answer.body());
+    assertEquals(stored + 1, answer.json().path("line").asLong(), "the problem names the line");
+    assertEquals(stored, ChunkTable.count("chunks", stream), "the lines before it, and no more");
   }
 
   @Test

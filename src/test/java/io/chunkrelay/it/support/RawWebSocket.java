@@ -25,6 +25,7 @@ public final class RawWebSocket implements AutoCloseable {
   private final Socket socket;
   private final DataInputStream in;
   private final OutputStream out;
+  private Thread sending;
 
   /** What the server sent back: its text frames, its close code (-1: none, the socket dropped). */
   public record Answer(List<String> texts, int closeCode, String closeReason) {
@@ -99,13 +100,23 @@ public final class RawWebSocket implements AutoCloseable {
         body[i] ^= key[i % 4];
       }
     }
-    try {
-      out.write(frame.toByteArray());
-      out.write(body);
-      out.flush();
-    } catch (IOException closedWhileSending) {
-      // The server may close before taking a frame it refuses: its answer is what counts.
-    }
+    byte[] header = frame.toByteArray();
+    // Written beside the reader: a server that refuses a large frame early closes while it is
+    // still being sent, and its close frame must be read before its socket resets ours.
+    sending =
+        new Thread(
+            () -> {
+              try {
+                out.write(header);
+                out.write(body);
+                out.flush();
+              } catch (IOException closedWhileSending) {
+                // The server may close before taking a frame it refuses: its answer counts.
+              }
+            },
+            "raw-websocket-send");
+    sending.setDaemon(true);
+    sending.start();
     return this;
   }
 
@@ -163,5 +174,12 @@ public final class RawWebSocket implements AutoCloseable {
   @Override
   public void close() throws IOException {
     socket.close();
+    if (sending != null) {
+      try {
+        sending.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 }
