@@ -98,13 +98,16 @@ public final class ChunkRelayListener implements ServletContextListener {
         .addServlet("health", new HealthServlet(node::databaseUp, node::redisUp, config.nodeId()))
         .addMapping("/health");
     context.addServlet("metrics", new MetricsServlet(node.metrics())).addMapping("/metrics");
-    context
-        .addServlet(
+    ServletRegistration.Dynamic demo =
+        context.addServlet(
             "demo",
             node.demo()
-                .map(demo -> DemoServlet.enabled(demo, node.access().minter()))
-                .orElseGet(DemoServlet::disabled))
-        .addMapping("/demo/*");
+                .map(
+                    producer ->
+                        DemoServlet.enabled(producer, node.access().minter(), node.deadlines()))
+                .orElseGet(DemoServlet::disabled));
+    demo.setAsyncSupported(true);
+    demo.addMapping("/demo/*");
 
     ServerContainer webSockets =
         (ServerContainer) context.getAttribute(ServerContainer.class.getName());

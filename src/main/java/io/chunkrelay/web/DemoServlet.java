@@ -11,13 +11,13 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * Keeps promise 8 at the demo's door.
@@ -27,35 +27,46 @@ import java.util.Set;
  * stream alone, when the node requires tokens); the page then subscribes to that stream like any
  * other. Outside demo mode the path answers {@code 404 demo-disabled}. Refusals are problems with
  * stable codes: {@code unsupported-media-type}, {@code malformed-json}, {@code invalid-prompt},
- * {@code request-too-large} and {@code too-many-replies} (429, with {@code Retry-After}).
+ * {@code request-too-large}, {@code request-timeout} (a body that does not arrive within 10 s) and
+ * {@code too-many-replies} (429, with {@code Retry-After}).
  */
 public final class DemoServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
   static final int MAX_PROMPT_CHARS = 2_000;
   private static final int MAX_BODY_BYTES = 16 * 1024;
 
+  /** How long starting a reply may take once its prompt arrived. */
+  private static final long ANSWER_MAX_MILLIS = 10_000;
+
   /** How long the page may follow and audit a reply with the token it is handed. */
   static final Duration PAGE_TOKEN_LIFETIME = Duration.ofHours(1);
 
   private final transient Optional<DemoProducer> producer;
   private final transient Optional<TokenMinter> pageTokens;
+  private final transient ScheduledExecutorService deadlines;
 
-  private DemoServlet(Optional<DemoProducer> producer, Optional<TokenMinter> pageTokens) {
+  private DemoServlet(
+      Optional<DemoProducer> producer,
+      Optional<TokenMinter> pageTokens,
+      ScheduledExecutorService deadlines) {
     this.producer = producer;
     this.pageTokens = pageTokens;
+    this.deadlines = deadlines;
   }
 
   /**
    * The demo's endpoint, starting replies with {@code producer}; on a node that requires tokens,
-   * {@code pageTokens} signs the page a subscriber token for each reply it starts.
+   * {@code pageTokens} signs the page a subscriber token for each reply it starts. Prompt bodies
+   * are read without a thread ({@link AsyncBody}); {@code deadlines} times out those that stall.
    */
-  public static DemoServlet enabled(DemoProducer producer, Optional<TokenMinter> pageTokens) {
-    return new DemoServlet(Optional.of(producer), pageTokens);
+  public static DemoServlet enabled(
+      DemoProducer producer, Optional<TokenMinter> pageTokens, ScheduledExecutorService deadlines) {
+    return new DemoServlet(Optional.of(producer), pageTokens, deadlines);
   }
 
   /** Outside demo mode: every request is answered {@code 404 demo-disabled}. */
   public static DemoServlet disabled() {
-    return new DemoServlet(Optional.empty(), Optional.empty());
+    return new DemoServlet(Optional.empty(), Optional.empty(), null);
   }
 
   @Override
@@ -91,46 +102,49 @@ public final class DemoServlet extends HttpServlet {
           "send the prompt as Content-Type: application/json");
       return;
     }
-    byte[] body;
-    try (InputStream in = request.getInputStream()) {
-      body = in.readNBytes(MAX_BODY_BYTES + 1);
-    }
-    if (body.length > MAX_BODY_BYTES) {
-      Problems.write(
+    try {
+      AsyncBody.read(
           request,
-          response,
-          ProblemType.REQUEST_TOO_LARGE,
-          "a prompt request has at most " + MAX_BODY_BYTES + " bytes");
-      return;
+          MAX_BODY_BYTES,
+          StreamsServlet.BODY_MAX_MILLIS,
+          ANSWER_MAX_MILLIS,
+          deadlines,
+          (async, body) -> {
+            reply(
+                (HttpServletRequest) async.getRequest(),
+                (HttpServletResponse) async.getResponse(),
+                body);
+            async.complete();
+            return null;
+          });
+    } catch (ApiException refused) {
+      Problems.write(request, response, refused);
     }
+  }
+
+  /** Starts the reply a whole prompt body asks for, and answers; a bad prompt is refused. */
+  private void reply(HttpServletRequest request, HttpServletResponse response, byte[] body)
+      throws IOException {
     JsonNode parsed;
     try {
       parsed = WireFormat.strictReader().readTree(body);
     } catch (IOException e) {
-      Problems.write(
-          request,
-          response,
-          ProblemType.MALFORMED_JSON,
-          "the body is not JSON: expected {\"prompt\":\"...\"}");
-      return;
+      throw new ApiException(
+          ProblemType.MALFORMED_JSON, "the body is not JSON: expected {\"prompt\":\"...\"}");
     }
     JsonNode prompt = parsed == null ? null : parsed.get("prompt");
     if (prompt == null
         || !prompt.isTextual()
         || prompt.asText().isBlank()
         || prompt.asText().length() > MAX_PROMPT_CHARS) {
-      Problems.write(
-          request,
-          response,
+      throw new ApiException(
           ProblemType.INVALID_PROMPT,
           "prompt must be a non-blank string of at most " + MAX_PROMPT_CHARS + " characters");
-      return;
     }
     String unstorable = ChunkRequestParser.problemWithText(prompt.asText());
     if (unstorable != null) {
       // Its words would be chunks the log refuses: the reply would start and never finish.
-      Problems.write(request, response, ProblemType.INVALID_PROMPT, "prompt" + unstorable);
-      return;
+      throw new ApiException(ProblemType.INVALID_PROMPT, "prompt" + unstorable);
     }
     // The node's own address as this request reached it; the reply is appended through it.
     URI self =
