@@ -4,7 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
+import com.nimbusds.jwt.SignedJWT;
 import io.chunkrelay.it.support.ChunkTable;
 import io.chunkrelay.it.support.Deployments;
 import io.chunkrelay.it.support.Http;
@@ -20,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +55,11 @@ class HostileInputIT {
 
   @Deployment(testable = false)
   static WebArchive deployment() {
-    return Deployments.securedWar();
+    // Issuer and audience required too, so tokens for another service are among the faults.
+    return Deployments.securedWar(
+        Map.of(
+            "CHUNK_RELAY_JWT_ISSUER", TestTokens.ISSUER,
+            "CHUNK_RELAY_JWT_AUDIENCE", TestTokens.AUDIENCE));
   }
 
   /** What the node answered: an HTTP status or a WebSocket close code, and the stable code. */
@@ -427,6 +439,32 @@ class HostileInputIT {
                     .notBeforeTime(Date.from(Instant.now().plusSeconds(300)))),
             401,
             "invalid-token"));
+    cases.add(
+        tokenCase(
+            "wrong audience",
+            TestTokens.sign(TestTokens.claims("x", "produce", "hostile-*").audience("another-api")),
+            401,
+            "invalid-token"));
+    cases.add(
+        tokenCase(
+            "no audience",
+            TestTokens.sign(TestTokens.claims("x", "produce", "hostile-*").audience((String) null)),
+            401,
+            "invalid-token"));
+    cases.add(
+        tokenCase(
+            "wrong issuer",
+            TestTokens.sign(
+                TestTokens.claims("x", "produce", "hostile-*").issuer("https://evil.example/")),
+            401,
+            "invalid-token"));
+    cases.add(
+        tokenCase(
+            "RS256 token for an HS256 node",
+            rs256(TestTokens.claims("x", "produce", "hostile-*")),
+            401,
+            "invalid-token"));
+    cases.add(tokenCase("tampered claims", widened(), 401, "invalid-token"));
     cases.add(tokenCase("subscribe scope appending", reader(), 403, "scope-not-allowed"));
     cases.add(
         tokenCase(
@@ -592,6 +630,32 @@ class HostileInputIT {
                         .build())),
         status,
         code);
+  }
+
+  /** A token signed with a fresh RSA key: what an HS256 node must never take (alg confusion). */
+  private static String rs256(JWTClaimsSet.Builder claims) {
+    try {
+      SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.RS256), claims.build());
+      jwt.sign(new RSASSASigner(new RSAKeyGenerator(2048).generate()));
+      return jwt.serialize();
+    } catch (JOSEException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A good token for one other stream, its streams claim rewritten to all: the signature fails. */
+  private static String widened() {
+    String[] parts = TestTokens.token("x", "produce", "elsewhere").split("\\.");
+    String claims =
+        new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8)
+            .replace("\"elsewhere\"", "\"*\"");
+    return parts[0]
+        + "."
+        + Base64.getUrlEncoder()
+            .withoutPadding()
+            .encodeToString(claims.getBytes(StandardCharsets.UTF_8))
+        + "."
+        + parts[2];
   }
 
   private static Case tokenCase(String name, String token, int status, String code) {

@@ -16,12 +16,21 @@ import java.util.List;
 public final class TestTokens {
   private TestTokens() {}
 
+  /** The issuer of every test token, which a node may be configured to require. */
+  public static final String ISSUER = "https://id.test.chunk-relay/";
+
+  /** The audience of every test token, which a node may be configured to require. */
+  public static final String AUDIENCE = "chunk-relay";
+
   /**
-   * Claims valid for ten minutes from now for {@code subject}, {@code scope} and {@code streams}.
+   * Claims valid for ten minutes from now for {@code subject}, {@code scope} and {@code streams},
+   * from {@link #ISSUER} for {@link #AUDIENCE}.
    */
   public static JWTClaimsSet.Builder claims(String subject, String scope, String... streams) {
     Instant now = Instant.now();
     return new JWTClaimsSet.Builder()
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
         .subject(subject)
         .issueTime(Date.from(now))
         .expirationTime(Date.from(now.plus(Duration.ofMinutes(10))))
