@@ -1,11 +1,8 @@
 package io.chunkrelay.config;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -69,7 +66,7 @@ public record AuthSettings(
         };
     Optional<String> secret = in.optional("CHUNK_RELAY_JWT_SECRET");
     Optional<String> publicKey =
-        in.optional("CHUNK_RELAY_JWT_PUBLIC_KEY").map(AuthSettings::pemText);
+        in.pem("CHUNK_RELAY_JWT_PUBLIC_KEY", "a public key (or a certificate holding one)");
     Optional<URI> jwks = in.optional("CHUNK_RELAY_JWT_JWKS_URL").map(AuthSettings::jwksUrl);
     long sources =
         (secret.isPresent() ? 1 : 0) + (publicKey.isPresent() ? 1 : 0) + jwks.stream().count();
@@ -106,22 +103,6 @@ public record AuthSettings(
         in.optional("CHUNK_RELAY_JWT_AUDIENCE"),
         in.integer("CHUNK_RELAY_JWT_CLOCK_SKEW_SECONDS", DEFAULT_CLOCK_SKEW_SECONDS, 0, 600),
         in.optional("CHUNK_RELAY_ALLOWED_ORIGINS").map(AuthSettings::origins).orElse(List.of()));
-  }
-
-  private static String pemText(String value) {
-    if (value.startsWith("-----BEGIN")) {
-      return value;
-    }
-    try {
-      return Files.readString(Path.of(value), StandardCharsets.US_ASCII);
-    } catch (IOException | RuntimeException e) {
-      throw new ConfigException(
-          "CHUNK_RELAY_JWT_PUBLIC_KEY must be a PEM public key or the path of a file holding one;"
-              + " cannot read '"
-              + value
-              + "': "
-              + e.getMessage());
-    }
   }
 
   private static URI jwksUrl(String value) {

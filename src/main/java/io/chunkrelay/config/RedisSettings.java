@@ -1,7 +1,12 @@
 package io.chunkrelay.config;
 
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -17,20 +22,40 @@ import java.util.Optional;
  * @param fanoutKey the cluster key every fan-out message is authenticated with ({@code
  *     CHUNK_RELAY_FANOUT_KEY}, the same on every node; else derived from {@code
  *     CHUNK_RELAY_JWT_SECRET}); empty only when no token is required and none is set
+ * @param tlsTrust the certificates a {@code rediss://} server's chain must lead to ({@code
+ *     CHUNK_RELAY_REDIS_TLS_CA}, PEM text or file, like {@code redis-cli --cacert}); empty: the
+ *     JVM's trust store ({@code javax.net.ssl.trustStore}, which also carries client certificates
+ *     via {@code javax.net.ssl.keyStore}). The server's name is checked against its certificate
+ *     either way.
  */
 public record RedisSettings(
-    URI url, int timeoutMillis, String channelPrefix, Optional<String> fanoutKey) {
+    URI url,
+    int timeoutMillis,
+    String channelPrefix,
+    Optional<String> fanoutKey,
+    List<X509Certificate> tlsTrust) {
+
+  public RedisSettings {
+    tlsTrust = List.copyOf(tlsTrust);
+  }
 
   static RedisSettings read(SettingReader in, AuthSettings auth) {
+    URI url = in.redisUrl("CHUNK_RELAY_REDIS_URL");
     return new RedisSettings(
-        in.redisUrl("CHUNK_RELAY_REDIS_URL"),
+        url,
         in.integer(
             "CHUNK_RELAY_REDIS_TIMEOUT_MILLIS",
             RelayConfig.DEFAULT_REDIS_TIMEOUT_MILLIS,
             10,
             60_000),
         in.channelPrefix("CHUNK_RELAY_REDIS_CHANNEL_PREFIX"),
-        fanoutKey(in, auth));
+        fanoutKey(in, auth),
+        tlsTrust(in, url));
+  }
+
+  /** Whether the node speaks TLS to Redis ({@code rediss://}). */
+  public boolean tls() {
+    return "rediss".equals(url.getScheme());
   }
 
   @Override
@@ -46,7 +71,36 @@ public record RedisSettings(
     return shown
         + " (prefix "
         + channelPrefix
+        + (tlsTrust.isEmpty() ? "" : ", TLS trusting " + tlsTrust.size() + " given certificates")
         + (fanoutKey.isPresent() ? ", messages authenticated)" : ", messages not authenticated)");
+  }
+
+  private static List<X509Certificate> tlsTrust(SettingReader in, URI url) {
+    Optional<String> pem = in.pem("CHUNK_RELAY_REDIS_TLS_CA", "CA certificates");
+    if (pem.isEmpty()) {
+      return List.of();
+    }
+    if (!"rediss".equals(url.getScheme())) {
+      throw new ConfigException(
+          "CHUNK_RELAY_REDIS_TLS_CA is set but CHUNK_RELAY_REDIS_URL does not use TLS: write it"
+              + " as rediss://host:port");
+    }
+    try {
+      List<X509Certificate> certificates =
+          CertificateFactory.getInstance("X.509")
+              .generateCertificates(
+                  new ByteArrayInputStream(pem.get().getBytes(StandardCharsets.US_ASCII)))
+              .stream()
+              .map(X509Certificate.class::cast)
+              .toList();
+      if (!certificates.isEmpty()) {
+        return certificates;
+      }
+    } catch (CertificateException | RuntimeException e) {
+      throw new ConfigException(
+          "CHUNK_RELAY_REDIS_TLS_CA holds no readable PEM certificate: " + e.getMessage());
+    }
+    throw new ConfigException("CHUNK_RELAY_REDIS_TLS_CA holds no PEM certificate");
   }
 
   /**

@@ -1,8 +1,12 @@
 package io.chunkrelay.config;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -19,6 +23,33 @@ final class SettingReader {
 
   Optional<String> optional(String name) {
     return source.get(name);
+  }
+
+  /**
+   * PEM text given inline ({@code -----BEGIN ...}) or as the path of a file holding it; {@code
+   * what} names what it should hold, for the error.
+   */
+  Optional<String> pem(String name, String what) {
+    return source
+        .get(name)
+        .map(
+            value -> {
+              if (value.startsWith("-----BEGIN")) {
+                return value;
+              }
+              try {
+                return Files.readString(Path.of(value), StandardCharsets.US_ASCII);
+              } catch (IOException | RuntimeException e) {
+                throw new ConfigException(
+                    name
+                        + " must be "
+                        + what
+                        + " in PEM or the path of a file holding it; cannot read '"
+                        + value
+                        + "': "
+                        + e.getMessage());
+              }
+            });
   }
 
   int integer(String name, int defaultValue, int min, int max) {

@@ -126,6 +126,28 @@ class RelayConfigTest {
   }
 
   @Test
+  void aRedisCaIsRefusedWithoutTlsOrWithoutACertificateNamingTheSetting() {
+    Map<String, String> plain = minimal();
+    plain.put(
+        "CHUNK_RELAY_REDIS_TLS_CA", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----");
+    ConfigException noTls =
+        assertThrows(ConfigException.class, () -> RelayConfig.load(SettingSource.of(plain)));
+    assertTrue(noTls.getMessage().contains("CHUNK_RELAY_REDIS_TLS_CA"), noTls.getMessage());
+    assertTrue(noTls.getMessage().contains("rediss://"), noTls.getMessage());
+    for (String bad :
+        new String[] {
+          "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----", "/no/such/ca.pem"
+        }) {
+      Map<String, String> settings = minimal();
+      settings.put("CHUNK_RELAY_REDIS_URL", "rediss://redis.example:6380");
+      settings.put("CHUNK_RELAY_REDIS_TLS_CA", bad);
+      ConfigException refused =
+          assertThrows(ConfigException.class, () -> RelayConfig.load(SettingSource.of(settings)));
+      assertTrue(refused.getMessage().contains("CHUNK_RELAY_REDIS_TLS_CA"), refused.getMessage());
+    }
+  }
+
+  @Test
   void aDeployedNodeNeedsAKeyUnlessToldToServeEveryone() {
     Map<String, String> settings = minimal();
     settings.remove("CHUNK_RELAY_JWT_SECRET");

@@ -64,7 +64,8 @@ class RedisLoginIT {
         URI.create("redis://" + userInfo + "@127.0.0.1:" + port),
         1_000,
         "chunk-relay-login:",
-        Optional.of(KEY));
+        Optional.of(KEY),
+        List.of());
   }
 
   @Test
