@@ -7,15 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.chunkrelay.it.support.ChunkTable;
 import io.chunkrelay.it.support.Deployments;
 import io.chunkrelay.it.support.Http;
-import java.io.OutputStream;
-import java.net.Socket;
+import io.chunkrelay.it.support.StalledClients;
 import java.net.URI;
 import java.net.URL;
 import java.net.http.HttpRequest;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -408,36 +404,24 @@ class BadInputIT {
 
   @Test
   void promptBodiesThatNeverArriveHoldNoThreadAndAreAnswered408() throws Exception {
-    URI uri = URI.create(base.toString());
-    List<Socket> stalled = new ArrayList<>();
-    try {
-      // More than the container has worker threads (Tomcat's default is 200).
-      for (int i = 0; i < 250; i++) {
-        Socket socket = new Socket(uri.getHost(), uri.getPort());
-        OutputStream out = socket.getOutputStream();
-        out.write(
-            ("POST "
-                    + uri.getRawPath()
+    String path = URI.create(base.toString()).getRawPath();
+    // More than the container has worker threads (Tomcat's default is 200).
+    try (StalledClients stalled =
+        StalledClients.open(
+            base,
+            250,
+            i ->
+                "POST "
+                    + path
                     + "demo/replies HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: 1000\r\n\r\n{\"prompt\":")
-                .getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-        stalled.add(socket);
-      }
+                    + "Content-Length: 1000\r\n\r\n{\"prompt\":")) {
       long started = System.nanoTime();
       Http.Response served = new Http(base).postJson("demo/replies", "{\"prompt\":\"hello\"}");
       long millis = Duration.ofNanos(System.nanoTime() - started).toMillis();
       // 429 too-many-replies if another test's replies are still running: answered all the same.
       assertTrue(served.status() == 202 || served.status() == 429, served.body());
       assertTrue(millis < 5_000, "served in " + millis + " ms");
-      stalled.get(0).setSoTimeout(30_000);
-      String answer =
-          new String(stalled.get(0).getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
-      assertEquals("HTTP/1.1 408", answer);
-    } finally {
-      for (Socket socket : stalled) {
-        socket.close();
-      }
+      assertEquals("HTTP/1.1 408", stalled.status(0));
     }
   }
 

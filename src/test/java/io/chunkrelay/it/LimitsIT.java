@@ -7,15 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.chunkrelay.it.support.ChunkTable;
 import io.chunkrelay.it.support.Deployments;
 import io.chunkrelay.it.support.Http;
+import io.chunkrelay.it.support.StalledClients;
 import io.chunkrelay.it.support.TestTokens;
 import io.chunkrelay.it.support.WsClient;
 import io.chunkrelay.testing.Await;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.net.URI;
 import java.net.URL;
 import java.net.http.HttpRequest;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -145,35 +143,26 @@ class LimitsIT {
 
   @Test
   void requestsThatNeverFinishTheirHeadersOrBodiesHoldNoThreadAndStarveNobody() throws Exception {
-    URI uri = URI.create(base.toString());
-    List<Socket> slow = new ArrayList<>();
-    try {
-      // More than the container has worker threads (Tomcat's default is 200): a stalled body that
-      // held one would starve everyone else.
-      for (int i = 0; i < 500; i++) {
-        Socket socket = new Socket(uri.getHost(), uri.getPort());
-        OutputStream out = socket.getOutputStream();
-        if (i % 2 == 0) {
-          // Slowloris: a request line and one header, then silence.
-          out.write(
-              ("GET " + uri.getRawPath() + "api/streams/x HTTP/1.1\r\nHost: x\r\n")
-                  .getBytes(StandardCharsets.US_ASCII));
-        } else {
-          // A body that is announced and never sent.
-          out.write(
-              ("POST "
-                      + uri.getRawPath()
-                      + "api/streams/limits-stall/chunks HTTP/1.1\r\nHost: x\r\n"
-                      + "Content-Type: application/json\r\nContent-Length: 1000\r\n"
-                      + "Authorization: Bearer "
-                      // A subject each, within its rate: these are read, not refused unread.
-                      + TestTokens.token("staller-" + i, "produce", "limits-*")
-                      + "\r\n\r\n{\"messageId\":")
-                  .getBytes(StandardCharsets.US_ASCII));
-        }
-        out.flush();
-        slow.add(socket);
-      }
+    String path = URI.create(base.toString()).getRawPath();
+    // More than the container has worker threads (Tomcat's default is 200): a stalled body that
+    // held one would starve everyone else.
+    try (StalledClients slow =
+        StalledClients.open(
+            base,
+            500,
+            i ->
+                i % 2 == 0
+                    // Slowloris: a request line and one header, then silence.
+                    ? "GET " + path + "api/streams/x HTTP/1.1\r\nHost: x\r\n"
+                    // A body that is announced and never sent.
+                    : "POST "
+                        + path
+                        + "api/streams/limits-stall/chunks HTTP/1.1\r\nHost: x\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: 1000\r\n"
+                        + "Authorization: Bearer "
+                        // A subject each, within its rate: these are read, not refused unread.
+                        + TestTokens.token("staller-" + i, "produce", "limits-*")
+                        + "\r\n\r\n{\"messageId\":")) {
       Http http = new Http(base);
       String stream = "limits-served-" + UUID.randomUUID();
       long started = System.nanoTime();
@@ -186,15 +175,8 @@ class LimitsIT {
       assertEquals(201, served.status(), served.body());
       assertTrue(millis < 5_000, "served in " + millis + " ms");
       // A body that never comes is given up on with 408, and nothing of it is stored.
-      slow.get(1).setSoTimeout(30_000);
-      String answer =
-          new String(slow.get(1).getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
-      assertEquals("HTTP/1.1 408", answer);
+      assertEquals("HTTP/1.1 408", slow.status(1));
       assertEquals(0, ChunkTable.count("chunks", "limits-stall"), "no half body was stored");
-    } finally {
-      for (Socket socket : slow) {
-        socket.close();
-      }
     }
   }
 }

@@ -7,26 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.chunkrelay.config.RedisSettings;
 import io.chunkrelay.config.RelayConfig;
 import io.chunkrelay.config.SettingSource;
-import io.chunkrelay.delivery.LiveEvent;
-import io.chunkrelay.delivery.LiveListener;
-import io.chunkrelay.fanout.Publisher;
-import io.chunkrelay.fanout.RedisFeed;
+import io.chunkrelay.it.support.RedisRoundTrip;
 import io.chunkrelay.launch.LocalServices;
-import io.chunkrelay.metrics.Metrics;
-import io.chunkrelay.store.StoredChunk;
 import io.chunkrelay.testing.Await;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -104,41 +94,23 @@ class RedisTlsIT {
   void theNodeSpeaksTlsToRedisTrustingTheGivenCertificate() throws Exception {
     RedisSettings settings = settings("127.0.0.1", true);
     assertEquals(1, settings.tlsTrust().size());
-    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
-    Metrics metrics = new Metrics();
-    List<LiveEvent> heard = new CopyOnWriteArrayList<>();
-    try (RedisFeed feed = new RedisFeed(settings, "tls-a", timer, metrics);
-        Publisher publisher = new Publisher(settings, "tls-b", metrics)) {
-      feed.start();
-      Await.until(feed::isUp, Duration.ofSeconds(10));
-      assertTrue(feed.subscribe("s1", recorder(heard)).get(10, TimeUnit.SECONDS));
-      StoredChunk chunk = new StoredChunk(1, "m1", "over tls", false, Instant.EPOCH);
-      assertTrue(publisher.appended("s1", List.of(chunk)));
-      Await.until(() -> !heard.isEmpty(), Duration.ofSeconds(10));
-      assertTrue(heard.get(0).chunks().get(0).text().contains("over tls"));
-    } finally {
-      timer.shutdownNow();
-    }
+    assertTrue(RedisRoundTrip.heard(settings, "over tls").contains("over tls"));
   }
 
   @Test
-  void aServerWhoseCertificateIsForAnotherNameIsRefused() throws Exception {
-    Metrics metrics = new Metrics();
-    try (Publisher publisher = new Publisher(settings("127.0.0.2", true), "tls-c", metrics)) {
-      StoredChunk chunk = new StoredChunk(1, "m1", "hello", false, Instant.EPOCH);
-      assertFalse(publisher.appended("s1", List.of(chunk)));
-      assertEquals(1, metrics.value("chunk_relay_publish_failures_total"));
-    }
+  void aServerWhoseCertificateIsForAnotherNameIsRefused() {
+    assertRefused(settings("127.0.0.2", true));
   }
 
   @Test
-  void aServerTheJvmDoesNotTrustIsRefusedWithoutTheCaSetting() throws Exception {
-    Metrics metrics = new Metrics();
-    try (Publisher publisher = new Publisher(settings("127.0.0.1", false), "tls-d", metrics)) {
-      StoredChunk chunk = new StoredChunk(1, "m1", "hello", false, Instant.EPOCH);
-      assertFalse(publisher.appended("s1", List.of(chunk)));
-      assertEquals(1, metrics.value("chunk_relay_publish_failures_total"));
-    }
+  void aServerTheJvmDoesNotTrustIsRefusedWithoutTheCaSetting() {
+    assertRefused(settings("127.0.0.1", false));
+  }
+
+  private static void assertRefused(RedisSettings settings) {
+    RedisRoundTrip.Published published = RedisRoundTrip.publish(settings);
+    assertFalse(published.accepted());
+    assertEquals(1, published.metrics().value("chunk_relay_publish_failures_total"));
   }
 
   /** The Redis settings as a node reads them, for {@code host}, trusting the test CA or not. */
@@ -171,23 +143,5 @@ class RedisTlsIT {
             .start();
     assertTrue(process.waitFor(60, TimeUnit.SECONDS), String.join(" ", command));
     assertEquals(0, process.exitValue(), String.join(" ", command));
-  }
-
-  private static LiveListener recorder(List<LiveEvent> heard) {
-    return new LiveListener() {
-      @Override
-      public void onLive(LiveEvent event) {
-        heard.add(event);
-      }
-
-      @Override
-      public void onMissed() {}
-
-      @Override
-      public void onFeedDown() {}
-
-      @Override
-      public void onFeedUp() {}
-    };
   }
 }
