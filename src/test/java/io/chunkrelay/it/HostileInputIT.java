@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.BiFunction;
+import java.util.function.UnaryOperator;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.arquillian.test.api.ArquillianResource;
@@ -424,40 +425,21 @@ class HostileInputIT {
             401,
             "invalid-token"));
     cases.add(
-        tokenCase(
+        claimsCase(
             "expired token",
-            TestTokens.sign(
-                TestTokens.claims("x", "produce", "hostile-*")
-                    .expirationTime(Date.from(Instant.now().minusSeconds(300)))),
-            401,
+            claims -> claims.expirationTime(Date.from(Instant.now().minusSeconds(300))),
             "token-expired"));
     cases.add(
-        tokenCase(
+        claimsCase(
             "not yet valid",
-            TestTokens.sign(
-                TestTokens.claims("x", "produce", "hostile-*")
-                    .notBeforeTime(Date.from(Instant.now().plusSeconds(300)))),
-            401,
+            claims -> claims.notBeforeTime(Date.from(Instant.now().plusSeconds(300))),
             "invalid-token"));
     cases.add(
-        tokenCase(
-            "wrong audience",
-            TestTokens.sign(TestTokens.claims("x", "produce", "hostile-*").audience("another-api")),
-            401,
-            "invalid-token"));
+        claimsCase("wrong audience", claims -> claims.audience("another-api"), "invalid-token"));
+    cases.add(claimsCase("no audience", claims -> claims.audience((String) null), "invalid-token"));
     cases.add(
-        tokenCase(
-            "no audience",
-            TestTokens.sign(TestTokens.claims("x", "produce", "hostile-*").audience((String) null)),
-            401,
-            "invalid-token"));
-    cases.add(
-        tokenCase(
-            "wrong issuer",
-            TestTokens.sign(
-                TestTokens.claims("x", "produce", "hostile-*").issuer("https://evil.example/")),
-            401,
-            "invalid-token"));
+        claimsCase(
+            "wrong issuer", claims -> claims.issuer("https://evil.example/"), "invalid-token"));
     cases.add(
         tokenCase(
             "RS256 token for an HS256 node",
@@ -629,6 +611,16 @@ class HostileInputIT {
                         .POST(HttpRequest.BodyPublishers.ofString(OK_CHUNK))
                         .build())),
         status,
+        code);
+  }
+
+  /** A good producer token with {@code change} made to its claims before it is signed: a 401. */
+  private static Case claimsCase(
+      String name, UnaryOperator<JWTClaimsSet.Builder> change, String code) {
+    return tokenCase(
+        name,
+        TestTokens.sign(change.apply(TestTokens.claims("x", "produce", "hostile-*"))),
+        401,
         code);
   }
 
