@@ -9,8 +9,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keeps promises 3 to 6 for a whole node: the door through which WebSocket connections enter
@@ -18,6 +21,7 @@ import java.util.function.LongSupplier;
  * registry, a small thread pool, a timer) and closes them all with 1001 when the node stops.
  */
 public final class Delivery implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Delivery.class);
   private static final int POOL_THREADS = 8;
 
   /** How long a shutdown waits for connections to say goodbye. */
@@ -27,6 +31,7 @@ public final class Delivery implements AutoCloseable {
   private final ExecutorService pool;
   private final ScheduledExecutorService timer;
   private final IdleWatch idleWatch;
+  private final AtomicBoolean stopping = new AtomicBoolean();
 
   public Delivery(
       ChunkReader reader,
@@ -72,7 +77,11 @@ public final class Delivery implements AutoCloseable {
    */
   public StreamConnection open(String connectionId, String streamId, long after, FrameSink sink) {
     StreamConnection connection = connection(connectionId, streamId, after, sink);
-    connection.start();
+    if (stopping.get()) {
+      connection.goAway();
+    } else {
+      connection.start();
+    }
     return connection;
   }
 
@@ -87,10 +96,15 @@ public final class Delivery implements AutoCloseable {
 
   /**
    * Closes every connection with 1001 (going away) and waits, up to {@value #GOING_AWAY_SECONDS} s,
-   * until their clients answered the close; then stops the threads.
+   * until each has closed; from now on a connection that opens is closed with 1001 at once. Called
+   * by the container edge as soon as the web application begins to stop, while the WebSocket
+   * implementation can still send (Tyrus stops sending when its filter is destroyed, before the
+   * node is closed); {@link #close} calls it too. Only the first call does anything.
    */
-  @Override
-  public void close() {
+  public void goAway() {
+    if (!stopping.compareAndSet(false, true)) {
+      return;
+    }
     idleWatch.stop();
     ConnectionRegistry registry = context.registry();
     List<StreamConnection> open = registry.all();
@@ -104,6 +118,16 @@ public final class Delivery implements AutoCloseable {
         break;
       }
     }
+    LOG.info(
+        "said going away (1001) to {} WebSocket connections; {} still open",
+        open.size(),
+        registry.size());
+  }
+
+  /** {@link #goAway}, then stops the threads. */
+  @Override
+  public void close() {
+    goAway();
     timer.shutdownNow();
     pool.shutdownNow();
     try {

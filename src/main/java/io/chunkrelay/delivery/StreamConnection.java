@@ -109,13 +109,16 @@ public final class StreamConnection implements LiveListener {
   void goAway() {
     goingAway = true;
     if (state == DeliveryState.OPENING) {
-      // Not registered yet: nobody waits for it, and nothing was sent.
+      // Not registered yet (or opened while the node stops): nobody waits for it, but its client
+      // hears why it must go elsewhere rather than a dropped connection.
+      sender.close(1001, "node shutting down");
       onSerial(this::release);
       return;
     }
     if (state != DeliveryState.CLOSED) {
-      // It stays registered until the client answers the close ({@link #closed}): that is what
-      // the stopping node waits for, so the close frame leaves before the connector stops.
+      // It stays registered until the endpoint hears the close ({@link #closed}; Tyrus reports it
+      // once the close frame is queued to go out ahead of the socket's close): the stopping node
+      // waits for that.
       sender.close(1001, "node shutting down");
     }
   }
@@ -209,6 +212,13 @@ public final class StreamConnection implements LiveListener {
     if (failure != null) {
       LOG.debug(
           "connection {} stream={}: send failed, closing: {}", id, streamId, failure.toString());
+      // The socket may still be open (the WebSocket implementation refused the send, say while
+      // it stops): close it, so the client reconnects instead of waiting on a silent connection.
+      if (goingAway) {
+        sender.close(1001, "node shutting down");
+      } else {
+        sender.close(1011, "send failed");
+      }
       release();
       return;
     }

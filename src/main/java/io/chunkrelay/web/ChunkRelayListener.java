@@ -109,6 +109,11 @@ public final class ChunkRelayListener implements ServletContextListener {
     demo.setAsyncSupported(true);
     demo.addMapping("/demo/*");
 
+    // Loaded now, so the container destroys it, before any filter, when the application stops.
+    context
+        .addServlet(GoingAwayOnStop.NAME, new GoingAwayOnStop(node.delivery()))
+        .setLoadOnStartup(0);
+
     ServerContainer webSockets =
         (ServerContainer) context.getAttribute(ServerContainer.class.getName());
     if (webSockets == null) {

@@ -17,11 +17,16 @@ final class RecordingSink implements FrameSink {
   private boolean draining;
   private volatile int closeCode = -1;
   private volatile Runnable onClose;
+  private volatile RuntimeException refusal;
   private int concurrentSends;
   private int maxConcurrentSends;
 
   @Override
   public void send(Frame frame, Consumer<Throwable> done) {
+    RuntimeException refused = refusal;
+    if (refused != null) {
+      throw refused;
+    }
     synchronized (this) {
       concurrentSends++;
       maxConcurrentSends = Math.max(maxConcurrentSends, concurrentSends);
@@ -49,6 +54,14 @@ final class RecordingSink implements FrameSink {
   /** What a client's answer to a close does (the endpoint's onClose). */
   void whenClosed(Runnable answer) {
     this.onClose = answer;
+  }
+
+  /**
+   * Every send from now on throws {@code refusal}, as a WebSocket implementation that stopped (or
+   * lost the socket) does, while the connection itself is not closed.
+   */
+  void refuseSends(RuntimeException refusal) {
+    this.refusal = refusal;
   }
 
   void stall() {

@@ -12,6 +12,7 @@ import io.chunkrelay.testing.Await;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
@@ -252,6 +253,36 @@ class StreamConnectionTest {
     assertEquals(4, frames.get(frames.size() - 1).seq());
     // The close is sent before the connection lets go of its subscription: wait for that, too.
     await(() -> feed.listenerCount(STREAM) == 0);
+  }
+
+  @Test
+  void aRefusedSendClosesTheConnectionSoItsClientReconnects() {
+    StreamConnection connection =
+        answering(delivery(1000, DeliveryHooks.NONE).open("c1", STREAM, 0, sink), sink);
+    await(() -> connection.state() == DeliveryState.LIVE);
+    sink.refuseSends(new RejectedExecutionException("container stopped"));
+    appendAndPublish("1");
+    await(() -> sink.closeCode() == 1011);
+    await(() -> delivery.registry().size() == 0 && feed.listenerCount(STREAM) == 0);
+  }
+
+  @Test
+  void goingAwayClosesOpenConnectionsWith1001AndEveryConnectionOpenedAfterwards() {
+    Delivery node = delivery(1000, DeliveryHooks.NONE);
+    StreamConnection connection = answering(node.open("c1", STREAM, 0, sink), sink);
+    await(() -> connection.state() == DeliveryState.LIVE);
+    node.goAway();
+    assertEquals(1001, sink.closeCode());
+    assertEquals(0, node.registry().size());
+    RecordingSink late = new RecordingSink();
+    StreamConnection opened = answering(node.open("c2", STREAM, 0, late), late);
+    assertEquals(1001, late.closeCode(), "a connection opened while the node stops is sent away");
+    await(() -> opened.state() == DeliveryState.CLOSED);
+    appendAndPublish("1");
+    Await.sleep(200);
+    assertEquals(List.of(), late.seqs());
+    assertEquals(0, node.registry().size());
+    node.goAway(); // a second call (the node's close) does nothing more
   }
 
   @Test

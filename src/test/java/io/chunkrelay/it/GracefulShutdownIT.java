@@ -10,6 +10,7 @@ import io.chunkrelay.it.support.TomcatNode;
 import io.chunkrelay.it.support.WsClient;
 import io.chunkrelay.testing.Json;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Test;
  */
 class GracefulShutdownIT {
   private static final ObjectMapper JSON = Json.MAPPER;
+  private static final int CLIENTS = 4;
 
   @Test
   void aStoppingNodeClosesItsWebSocketsWithGoingAway() throws Exception {
@@ -49,15 +51,26 @@ class GracefulShutdownIT {
                   }
                 }
               });
-      try (WsClient client = WsClient.connect(node.base().resolve("ws/streams/" + stream))) {
-        assertEquals(1, JSON.readTree(client.next(Duration.ofSeconds(30))).get("seq").asLong());
+      // Several clients, so sends are in flight on several connections while the node stops: a
+      // send the WebSocket implementation refuses once it stopped must not cost a client its 1001.
+      List<WsClient> clients = new ArrayList<>();
+      try {
+        for (int i = 0; i < CLIENTS; i++) {
+          WsClient client = WsClient.connect(node.base().resolve("ws/streams/" + stream));
+          clients.add(client);
+          assertEquals(1, JSON.readTree(client.next(Duration.ofSeconds(30))).get("seq").asLong());
+        }
         producer.start();
         Thread.sleep(500);
         node.close();
         stopping.set(true);
         producer.join(30_000);
-        int closeCode = client.closeCode(Duration.ofSeconds(30));
-        assertEquals(1001, closeCode);
+        for (WsClient client : clients) {
+          int closeCode = client.closeCode(Duration.ofSeconds(30));
+          assertEquals(1001, closeCode, () -> "the node's log:\n" + node.logTail());
+        }
+      } finally {
+        clients.forEach(WsClient::close);
       }
       // Every acknowledged append is stored, and the log has no hole and nothing extra.
       List<ChunkTable.Row> rows = ChunkTable.chunks(stream);
