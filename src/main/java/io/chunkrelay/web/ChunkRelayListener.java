@@ -19,6 +19,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Collections;
 import java.util.EnumSet;
+import org.glassfish.tyrus.servlet.CloseDeadlines;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -139,6 +140,8 @@ public final class ChunkRelayListener implements ServletContextListener {
     if (node != null) {
       node.close();
     }
+    // WebSockets still draining their close (a client that stopped reading) are dropped now.
+    CloseDeadlines.stop();
     deregisterJdbcDrivers();
     LOG.info("Chunk Relay node stopped");
   }

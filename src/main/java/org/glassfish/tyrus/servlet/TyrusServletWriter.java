@@ -5,8 +5,6 @@ import jakarta.servlet.WriteListener;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.glassfish.tyrus.spi.CompletionHandler;
@@ -50,8 +48,8 @@ import org.glassfish.tyrus.spi.Writer;
  *
  * <p><b>Closing.</b> Tyrus queues its close frame and then immediately closes the writer. Closing
  * is therefore graceful: the connection is closed once the queue and the container's buffer are
- * empty, or after {@value #CLOSE_DRAIN_TIMEOUT_SECONDS} s if the client stopped reading; frames
- * still queued then fail.
+ * empty, or after {@value #CLOSE_DRAIN_TIMEOUT_SECONDS} s if the client stopped reading (or at once
+ * when the web application stops: {@link CloseDeadlines}); frames still queued then fail.
  */
 final class TyrusServletWriter extends Writer implements WriteListener {
   private static final Logger LOGGER = Logger.getLogger(TyrusServletWriter.class.getName());
@@ -60,6 +58,7 @@ final class TyrusServletWriter extends Writer implements WriteListener {
   static final long CLOSE_DRAIN_TIMEOUT_SECONDS = 10;
 
   private final TyrusHttpUpgradeHandler upgradeHandler;
+  private final CloseDeadlines deadlines;
   private final Object lock = new Object();
 
   // All fields below are guarded by lock.
@@ -74,7 +73,12 @@ final class TyrusServletWriter extends Writer implements WriteListener {
   private record QueuedFrame(ByteBuffer frame, CompletionHandler<ByteBuffer> handler) {}
 
   TyrusServletWriter(TyrusHttpUpgradeHandler upgradeHandler) {
+    this(upgradeHandler, CloseDeadlines.SHARED);
+  }
+
+  TyrusServletWriter(TyrusHttpUpgradeHandler upgradeHandler, CloseDeadlines deadlines) {
     this.upgradeHandler = upgradeHandler;
+    this.deadlines = deadlines;
   }
 
   @Override
@@ -125,6 +129,7 @@ final class TyrusServletWriter extends Writer implements WriteListener {
   @Override
   public void close() {
     boolean closeNow;
+    boolean draining;
     synchronized (lock) {
       if (closed || closeRequested) {
         return;
@@ -136,10 +141,12 @@ final class TyrusServletWriter extends Writer implements WriteListener {
       closeNow = !closed && (out == null || failure != null);
       if (closeNow) {
         closed = true;
-      } else if (!closed) {
-        CompletableFuture.delayedExecutor(CLOSE_DRAIN_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-            .execute(this::closeUndrained);
       }
+      draining = !closed;
+    }
+    if (draining) {
+      // Outside the lock: after the web application stopped, the deadline passes at once.
+      deadlines.after(CLOSE_DRAIN_TIMEOUT_SECONDS, this::closeUndrained);
     }
     runCallbacks();
     if (closeNow) {

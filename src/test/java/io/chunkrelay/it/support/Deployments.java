@@ -1,6 +1,11 @@
 package io.chunkrelay.it.support;
 
 import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.jboss.shrinkwrap.api.Filters;
 import org.jboss.shrinkwrap.api.GenericArchive;
 import org.jboss.shrinkwrap.api.ShrinkWrap;
@@ -46,12 +51,30 @@ public final class Deployments {
     return archive();
   }
 
+  /**
+   * The WAR's own classes in Tyrus's servlet package (the writer stand-in and its helpers), each
+   * file of {@code src/main/java/org/glassfish/tyrus/servlet}: loaded by the web application like
+   * the rest of it, they may use each other's package-private members.
+   */
+  private static Class<?>[] tyrusStandIns() {
+    Path sources = Path.of("src/main/java/org/glassfish/tyrus/servlet");
+    try (java.util.stream.Stream<Path> files = Files.list(sources)) {
+      List<Class<?>> classes = new ArrayList<>();
+      for (Path file : files.filter(f -> f.toString().endsWith(".java")).sorted().toList()) {
+        String simple = file.getFileName().toString().replaceFirst("\\.java$", "");
+        classes.add(Class.forName("org.glassfish.tyrus.servlet." + simple));
+      }
+      return classes.toArray(Class<?>[]::new);
+    } catch (IOException | ClassNotFoundException e) {
+      throw new IllegalStateException("cannot list the WAR's classes in " + sources, e);
+    }
+  }
+
   private static WebArchive archive(Class<?>... testOnlyClasses) {
     WebArchive war =
         ShrinkWrap.create(WebArchive.class, "chunk-relay.war")
             .addPackages(true, Filters.exclude(NOT_IN_WAR), "io.chunkrelay")
-            .addClass("org.glassfish.tyrus.servlet.TyrusServletWriter")
-            .addClass("org.glassfish.tyrus.servlet.WriteBatch")
+            .addClasses(tyrusStandIns())
             .addAsLibraries(
                 Maven.resolver()
                     .loadPomFromFile("pom.xml")

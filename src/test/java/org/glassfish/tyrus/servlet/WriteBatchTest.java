@@ -3,11 +3,6 @@ package org.glassfish.tyrus.servlet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import jakarta.servlet.ServletInputStream;
-import jakarta.servlet.ServletOutputStream;
-import jakarta.servlet.WriteListener;
-import jakarta.servlet.http.WebConnection;
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -22,7 +17,7 @@ import org.junit.jupiter.api.Test;
  */
 class WriteBatchTest {
   private final RecordingStream stream = new RecordingStream();
-  private final TyrusServletWriter writer = new TyrusServletWriter(new Upgrade(stream));
+  private final TyrusServletWriter writer = new TyrusServletWriter(new RecordingUpgrade(stream));
   private final List<String> completed = new ArrayList<>();
 
   @Test
@@ -119,68 +114,5 @@ class WriteBatchTest {
             }
           }
         });
-  }
-
-  /** The upgrade handler, reduced to the connection the writer asks it for. */
-  private static final class Upgrade extends TyrusHttpUpgradeHandler {
-    private final RecordingStream stream;
-
-    Upgrade(RecordingStream stream) {
-      this.stream = stream;
-    }
-
-    @Override
-    WebConnection getWebConnection() {
-      return new WebConnection() {
-        @Override
-        public ServletInputStream getInputStream() {
-          throw new UnsupportedOperationException("the writer never reads");
-        }
-
-        @Override
-        public ServletOutputStream getOutputStream() {
-          return stream;
-        }
-
-        @Override
-        public void close() {
-          stream.closed = true;
-        }
-      };
-    }
-  }
-
-  /** A container stream that is always ready and counts its flushes. */
-  private static final class RecordingStream extends ServletOutputStream {
-    final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    volatile int flushes;
-    volatile boolean closed;
-
-    @Override
-    public boolean isReady() {
-      return true;
-    }
-
-    @Override
-    public void setWriteListener(WriteListener listener) {}
-
-    @Override
-    public synchronized void write(int b) {
-      bytes.write(b);
-    }
-
-    @Override
-    public synchronized void write(byte[] b, int off, int len) {
-      bytes.write(b, off, len);
-    }
-
-    @Override
-    public synchronized void flush() {
-      flushes++;
-    }
-
-    synchronized String text() {
-      return bytes.toString(StandardCharsets.UTF_8);
-    }
   }
 }
