@@ -21,7 +21,9 @@ import io.chunkrelay.store.PoolSettings;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
@@ -46,9 +48,14 @@ public final class Node implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
   private static final int HEALTH_TIMEOUT_SECONDS = 2;
   private static final int PUBLISH_QUEUE_GROUPS = 1_024;
+
+  /** How long a stopping node waits for its threads to end. */
+  private static final long THREADS_STOP_MILLIS = 3_000;
+
   private static final long APPEND_ANSWER_MARGIN_MILLIS = 5_000;
 
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
+  private final List<ExecutorService> executors = new ArrayList<>();
   private final RelayConfig config;
   private final Metrics metrics = new Metrics();
   private Database database;
@@ -87,7 +94,7 @@ public final class Node implements AutoCloseable {
         new ScheduledThreadPoolExecutor(1, daemon("chunk-relay-deadlines"));
     // A connection that closes before its token expires takes its deadline with it.
     expiry.setRemoveOnCancelPolicy(true);
-    remember(expiry::shutdownNow);
+    stopWithNode(expiry);
     deadlines = expiry;
     guard = Guard.of(config.guard(), metrics);
     if (ManagementFactory.getOperatingSystemMXBean()
@@ -268,7 +275,11 @@ public final class Node implements AutoCloseable {
     return feed.isUp();
   }
 
-  /** Stops what started, newest first, each even if another fails. */
+  /**
+   * Stops what started, newest first, each even if another fails; then waits, up to {@value
+   * #THREADS_STOP_MILLIS} ms, until the node's threads have ended, so a container that undeploys
+   * the application finds none of them still running (they would pin its class loader).
+   */
   @Override
   public void close() {
     while (!started.isEmpty()) {
@@ -278,6 +289,27 @@ public final class Node implements AutoCloseable {
         LOG.warn("stopping a part of the node failed", e);
       }
     }
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(THREADS_STOP_MILLIS);
+    for (ExecutorService executor : executors) {
+      try {
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || !executor.awaitTermination(left, TimeUnit.NANOSECONDS)) {
+          LOG.warn(
+              "a thread of the node did not end within {} ms of the stop", THREADS_STOP_MILLIS);
+          return;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    executors.clear();
+  }
+
+  /** Shuts {@code executor} down (interrupting its work) when the node stops, and waits for it. */
+  private void stopWithNode(ExecutorService executor) {
+    executors.add(executor);
+    remember(executor::shutdownNow);
   }
 
   /** A single daemon thread for periodic work, stopped with the node. */
@@ -288,7 +320,7 @@ public final class Node implements AutoCloseable {
   /** Daemon threads for scheduled work, stopped with the node. */
   private ScheduledExecutorService threads(String threadName, int count) {
     ScheduledExecutorService timer = Executors.newScheduledThreadPool(count, daemon(threadName));
-    remember(timer::shutdownNow);
+    stopWithNode(timer);
     return timer;
   }
 

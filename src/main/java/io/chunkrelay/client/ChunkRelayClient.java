@@ -183,11 +183,21 @@ public final class ChunkRelayClient implements AutoCloseable {
     return subscription;
   }
 
-  /** Closes every open subscription and stops the client's timer. */
+  /**
+   * Closes every open subscription and stops the client's timer and, on Java 21 and later, its HTTP
+   * client's threads (on Java 17 they end once the client is collected).
+   */
   @Override
   public void close() {
     subscriptions.forEach(Subscription::close);
     timer.shutdownNow();
+    if (http instanceof AutoCloseable closeable) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        // Closing only releases threads; nothing is lost if it fails.
+      }
+    }
   }
 
   private JsonNode post(String streamId, String action, String body, String idempotencyKey) {

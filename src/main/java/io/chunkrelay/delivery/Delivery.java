@@ -132,6 +132,7 @@ public final class Delivery implements AutoCloseable {
     pool.shutdownNow();
     try {
       pool.awaitTermination(5, TimeUnit.SECONDS);
+      timer.awaitTermination(1, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -6,6 +6,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import javax.naming.InitialContext;
 import javax.naming.NamingException;
 import javax.sql.DataSource;
@@ -31,20 +33,36 @@ public final class Database implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Database.class);
 
   private final DataSource dataSource;
-  private final HikariDataSource ownPool;
+  private final OwnPool ownPool;
 
-  private Database(DataSource dataSource, HikariDataSource ownPool) {
+  /**
+   * The node's own HikariCP pool and its housekeeping thread, which the pool's close does not wait
+   * for: this does, so no thread of the pool outlives the node.
+   */
+  private record OwnPool(HikariDataSource pool, ScheduledThreadPoolExecutor housekeeping) {
+    void close() {
+      pool.close();
+      housekeeping.shutdownNow();
+      try {
+        housekeeping.awaitTermination(2, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private Database(DataSource dataSource, OwnPool ownPool) {
     this.dataSource = dataSource;
     this.ownPool = ownPool;
   }
 
   /** Opens the node's own pool, migrates and validates; fails with the cause if any step does. */
   public static Database pooled(PoolSettings settings) {
-    HikariDataSource pool = pool(settings);
+    OwnPool own = pool(settings);
     try {
-      return prepared(pool, pool);
+      return prepared(own.pool(), own);
     } catch (RuntimeException e) {
-      pool.close();
+      own.close();
       throw e;
     }
   }
@@ -64,7 +82,7 @@ public final class Database implements AutoCloseable {
     return prepared(dataSource, null);
   }
 
-  private static Database prepared(DataSource dataSource, HikariDataSource ownPool) {
+  private static Database prepared(DataSource dataSource, OwnPool ownPool) {
     Flyway.configure(Database.class.getClassLoader())
         .dataSource(dataSource)
         .locations("classpath:db/migration")
@@ -95,9 +113,20 @@ public final class Database implements AutoCloseable {
     }
   }
 
-  private static HikariDataSource pool(PoolSettings settings) {
+  private static OwnPool pool(PoolSettings settings) {
     HikariConfig config = new HikariConfig();
-    config.setPoolName(settings.applicationName().replace(' ', '-'));
+    String name = settings.applicationName().replace(' ', '-');
+    config.setPoolName(name);
+    ScheduledThreadPoolExecutor housekeeping =
+        new ScheduledThreadPoolExecutor(
+            1,
+            runnable -> {
+              Thread thread = new Thread(runnable, name + ":housekeeper");
+              thread.setDaemon(true);
+              return thread;
+            });
+    housekeeping.setRemoveOnCancelPolicy(true);
+    config.setScheduledExecutor(housekeeping);
     config.setJdbcUrl(settings.jdbcUrl());
     // Named, not looked up: DriverManager does not see a driver that lives in a web application.
     config.setDriverClassName("org.postgresql.Driver");
@@ -112,7 +141,12 @@ public final class Database implements AutoCloseable {
         "socketTimeout", Long.toString(Math.max(1, settings.socketTimeoutMillis() / 1000)));
     // Do not fail pool construction when PostgreSQL is down: Flyway's first query reports that.
     config.setInitializationFailTimeout(-1);
-    return new HikariDataSource(config);
+    try {
+      return new OwnPool(new HikariDataSource(config), housekeeping);
+    } catch (RuntimeException e) {
+      housekeeping.shutdownNow();
+      throw e;
+    }
   }
 
   /**

@@ -72,6 +72,14 @@ class GracefulShutdownIT {
       } finally {
         clients.forEach(WsClient::close);
       }
+      // The node's threads ended with it: Tomcat names every thread of an application that
+      // outlives its stop (on an undeploy, each would pin the application's class loader).
+      List<String> outlived =
+          node.log()
+              .lines()
+              .filter(line -> line.contains("appears to have started a thread"))
+              .toList();
+      assertEquals(List.of(), outlived, "threads that outlived the stop");
       // Every acknowledged append is stored, and the log has no hole and nothing extra.
       List<ChunkTable.Row> rows = ChunkTable.chunks(stream);
       for (int i = 0; i < rows.size(); i++) {

@@ -151,6 +151,15 @@ public final class TomcatNode implements AutoCloseable {
     return name;
   }
 
+  /** The node's whole console log so far. */
+  public String log() {
+    try {
+      return Files.readString(log, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
   /** The last lines of the node's console log. */
   public String logTail() {
     try {
