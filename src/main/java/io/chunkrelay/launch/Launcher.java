@@ -62,6 +62,11 @@ public final class Launcher {
   private Launcher() {}
 
   public static void main(String[] args) {
+    // Before anything logs: what the node logs while it stops must not be cut off. (Calling into
+    // LoggingUntilStopped here would initialize LogManager before the property is read.)
+    if (System.getProperty("java.util.logging.manager") == null) {
+      System.setProperty("java.util.logging.manager", LoggingUntilStopped.class.getName());
+    }
     Launcher launcher = new Launcher();
     Runtime.getRuntime().addShutdownHook(new Thread(launcher::stopServices, "chunk-relay-stop"));
     try {
@@ -267,5 +272,6 @@ public final class Launcher {
         System.err.println("chunk-relay: stopping a service failed: " + e);
       }
     }
+    LoggingUntilStopped.stopped();
   }
 }

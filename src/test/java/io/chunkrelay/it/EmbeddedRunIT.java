@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.chunkrelay.it.support.Http;
 import io.chunkrelay.it.support.TestServices;
+import io.chunkrelay.it.support.WsClient;
 import io.chunkrelay.launch.LocalServices;
 import io.chunkrelay.testing.Json;
 import java.io.ByteArrayOutputStream;
@@ -18,13 +19,17 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The embedded run as README starts it ({@code java -jar target/chunk-relay.jar}), against the test
@@ -32,6 +37,7 @@ import org.junit.jupiter.api.Test;
  * requests Tomcat refuses before the web application sees them are answered, under {@code /api/}
  * and {@code /ws/}, as problems with a stable code instead of Tomcat's HTML page.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EmbeddedRunIT {
   private static Process node;
   private static int port;
@@ -154,6 +160,23 @@ class EmbeddedRunIT {
   }
 
   private record Answer(int status, String head, String body) {}
+
+  /** Last: it stops the run. */
+  @Test
+  @Order(Integer.MAX_VALUE)
+  void stoppedWithSigtermItSaysGoingAwayToItsWebSocketsAndLogsItsStop() throws Exception {
+    try (WsClient client =
+        WsClient.connect(URI.create("http://127.0.0.1:" + port + "/ws/streams/embedded-stop"))) {
+      Thread.sleep(500); // the connection registers
+      node.destroy();
+      assertEquals(1001, client.closeCode(Duration.ofSeconds(30)), tail());
+    }
+    assertTrue(node.waitFor(30, TimeUnit.SECONDS), "the run stops on SIGTERM");
+    // The JDK's shutdown no longer silences the log before the node has stopped.
+    String logged = Files.readString(log);
+    assertTrue(logged.contains("said going away (1001) to 1 WebSocket connections"), tail());
+    assertTrue(logged.contains("Chunk Relay node stopped"), tail());
+  }
 
   /** One request over a fresh connection, read until the node closes it. */
   private static Answer send(String requestLine, String headers) throws IOException {
