@@ -25,7 +25,9 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -56,6 +58,7 @@ public final class Node implements AutoCloseable {
 
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private final List<ExecutorService> executors = new ArrayList<>();
+  private final Queue<Thread> threads = new ConcurrentLinkedQueue<>();
   private final RelayConfig config;
   private final Metrics metrics = new Metrics();
   private Database database;
@@ -290,20 +293,22 @@ public final class Node implements AutoCloseable {
       }
     }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(THREADS_STOP_MILLIS);
-    for (ExecutorService executor : executors) {
-      try {
-        long left = deadline - System.nanoTime();
-        if (left <= 0 || !executor.awaitTermination(left, TimeUnit.NANOSECONDS)) {
-          LOG.warn(
-              "a thread of the node did not end within {} ms of the stop", THREADS_STOP_MILLIS);
-          return;
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
+    try {
+      for (ExecutorService executor : executors) {
+        executor.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       }
+      // A pool reports itself terminated just before its last thread ends: wait for the threads.
+      for (Thread thread : threads) {
+        thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (threads.stream().anyMatch(Thread::isAlive)) {
+      LOG.warn("a thread of the node did not end within {} ms of the stop", THREADS_STOP_MILLIS);
     }
     executors.clear();
+    threads.clear();
   }
 
   /** Shuts {@code executor} down (interrupting its work) when the node stops, and waits for it. */
@@ -324,11 +329,15 @@ public final class Node implements AutoCloseable {
     return timer;
   }
 
-  /** Daemon threads of one name: they never keep a stopping JVM alive. */
-  private static ThreadFactory daemon(String threadName) {
+  /**
+   * Daemon threads of one name: they never keep a stopping JVM alive. Each is remembered, so the
+   * node's close can wait for it to end.
+   */
+  private ThreadFactory daemon(String threadName) {
     return runnable -> {
       Thread thread = new Thread(runnable, threadName);
       thread.setDaemon(true);
+      threads.add(thread);
       return thread;
     };
   }

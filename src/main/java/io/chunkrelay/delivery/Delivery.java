@@ -4,6 +4,8 @@ import io.chunkrelay.config.RelayConfig.DeliverySettings;
 import io.chunkrelay.metrics.Metrics;
 import io.chunkrelay.store.ChunkReader;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -32,6 +34,7 @@ public final class Delivery implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final IdleWatch idleWatch;
   private final AtomicBoolean stopping = new AtomicBoolean();
+  private final Queue<Thread> threads = new ConcurrentLinkedQueue<>();
 
   public Delivery(
       ChunkReader reader,
@@ -133,16 +136,22 @@ public final class Delivery implements AutoCloseable {
     try {
       pool.awaitTermination(5, TimeUnit.SECONDS);
       timer.awaitTermination(1, TimeUnit.SECONDS);
+      // A pool reports itself terminated just before its last thread ends: wait for the threads.
+      for (Thread thread : threads) {
+        thread.join(1_000);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
   }
 
-  private static ThreadFactory named(String prefix) {
+  /** Daemon threads named {@code prefix-N}, remembered so {@link #close} can wait for them. */
+  private ThreadFactory named(String prefix) {
     AtomicInteger count = new AtomicInteger();
     return runnable -> {
       Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
       thread.setDaemon(true);
+      threads.add(thread);
       return thread;
     };
   }

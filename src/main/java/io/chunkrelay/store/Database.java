@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.naming.InitialContext;
 import javax.naming.NamingException;
 import javax.sql.DataSource;
@@ -39,12 +40,20 @@ public final class Database implements AutoCloseable {
    * The node's own HikariCP pool and its housekeeping thread, which the pool's close does not wait
    * for: this does, so no thread of the pool outlives the node.
    */
-  private record OwnPool(HikariDataSource pool, ScheduledThreadPoolExecutor housekeeping) {
+  private record OwnPool(
+      HikariDataSource pool,
+      ScheduledThreadPoolExecutor housekeeping,
+      AtomicReference<Thread> housekeeper) {
     void close() {
       pool.close();
       housekeeping.shutdownNow();
       try {
         housekeeping.awaitTermination(2, TimeUnit.SECONDS);
+        // The pool reports itself terminated just before its thread ends: wait for the thread.
+        Thread thread = housekeeper.get();
+        if (thread != null) {
+          thread.join(1_000);
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -117,12 +126,14 @@ public final class Database implements AutoCloseable {
     HikariConfig config = new HikariConfig();
     String name = settings.applicationName().replace(' ', '-');
     config.setPoolName(name);
+    AtomicReference<Thread> housekeeper = new AtomicReference<>();
     ScheduledThreadPoolExecutor housekeeping =
         new ScheduledThreadPoolExecutor(
             1,
             runnable -> {
               Thread thread = new Thread(runnable, name + ":housekeeper");
               thread.setDaemon(true);
+              housekeeper.set(thread);
               return thread;
             });
     housekeeping.setRemoveOnCancelPolicy(true);
@@ -142,7 +153,7 @@ public final class Database implements AutoCloseable {
     // Do not fail pool construction when PostgreSQL is down: Flyway's first query reports that.
     config.setInitializationFailTimeout(-1);
     try {
-      return new OwnPool(new HikariDataSource(config), housekeeping);
+      return new OwnPool(new HikariDataSource(config), housekeeping, housekeeper);
     } catch (RuntimeException e) {
       housekeeping.shutdownNow();
       throw e;

@@ -22,6 +22,7 @@ public final class CloseDeadlines {
 
   private final Set<Runnable> pending = ConcurrentHashMap.newKeySet();
   private ScheduledThreadPoolExecutor timer; // guarded by this
+  private volatile Thread thread; // the timer's (newest) thread
   private boolean stopped; // guarded by this
 
   CloseDeadlines() {}
@@ -45,9 +46,10 @@ public final class CloseDeadlines {
               new ScheduledThreadPoolExecutor(
                   1,
                   runnable -> {
-                    Thread thread = new Thread(runnable, "chunk-relay-ws-close-deadlines");
-                    thread.setDaemon(true);
-                    return thread;
+                    Thread started = new Thread(runnable, "chunk-relay-ws-close-deadlines");
+                    started.setDaemon(true);
+                    thread = started;
+                    return started;
                   });
         }
         timer.schedule(once, seconds, TimeUnit.SECONDS);
@@ -64,15 +66,22 @@ public final class CloseDeadlines {
 
   void stopNow() {
     ScheduledThreadPoolExecutor stopping;
+    Thread ending;
     synchronized (this) {
       stopped = true;
       stopping = timer;
+      ending = thread;
       timer = null;
+      thread = null;
     }
     if (stopping != null) {
       stopping.shutdownNow();
       try {
+        // The pool reports itself terminated just before its thread ends: wait for the thread.
         stopping.awaitTermination(1, TimeUnit.SECONDS);
+        if (ending != null) {
+          ending.join(1_000);
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
