@@ -167,6 +167,9 @@ public final class StreamEndpoint extends Endpoint {
         session.getId(),
         grant.subject().orElse("-"));
     connection = delivery.open(session.getId(), streamId, after, new SessionSink(session));
+    if (!session.isOpen()) {
+      return; // the node is stopping: delivery sent it away (1001) at once
+    }
     grant
         .expiresAt()
         .ifPresent(
