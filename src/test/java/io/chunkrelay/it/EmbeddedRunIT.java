@@ -165,9 +165,10 @@ class EmbeddedRunIT {
   @Test
   @Order(Integer.MAX_VALUE)
   void stoppedWithSigtermItSaysGoingAwayToItsWebSocketsAndLogsItsStop() throws Exception {
-    try (WsClient client =
-        WsClient.connect(URI.create("http://127.0.0.1:" + port + "/ws/streams/embedded-stop"))) {
-      Thread.sleep(500); // the connection registers
+    URI base = URI.create("http://127.0.0.1:" + port + "/");
+    try (WsClient client = WsClient.connect(base.resolve("ws/streams/embedded-stop"))) {
+      new Http(base).postJson("api/streams/embedded-stop/chunks", Http.chunk("m", "before"));
+      client.next(Duration.ofSeconds(30)); // delivered: the connection is registered
       node.destroy();
       assertEquals(1001, client.closeCode(Duration.ofSeconds(30)), tail());
     }
