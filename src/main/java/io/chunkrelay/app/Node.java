@@ -21,9 +21,7 @@ import io.chunkrelay.store.PoolSettings;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
-import java.util.List;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -57,7 +55,6 @@ public final class Node implements AutoCloseable {
   private static final long APPEND_ANSWER_MARGIN_MILLIS = 5_000;
 
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
-  private final List<ExecutorService> executors = new ArrayList<>();
   private final Queue<Thread> threads = new ConcurrentLinkedQueue<>();
   private final RelayConfig config;
   private final Metrics metrics = new Metrics();
@@ -97,7 +94,7 @@ public final class Node implements AutoCloseable {
         new ScheduledThreadPoolExecutor(1, daemon("chunk-relay-deadlines"));
     // A connection that closes before its token expires takes its deadline with it.
     expiry.setRemoveOnCancelPolicy(true);
-    stopWithNode(expiry);
+    remember(expiry::shutdownNow);
     deadlines = expiry;
     guard = Guard.of(config.guard(), metrics);
     if (ManagementFactory.getOperatingSystemMXBean()
@@ -294,10 +291,7 @@ public final class Node implements AutoCloseable {
     }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(THREADS_STOP_MILLIS);
     try {
-      for (ExecutorService executor : executors) {
-        executor.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-      }
-      // A pool reports itself terminated just before its last thread ends: wait for the threads.
+      // The threads themselves: a pool reports itself terminated just before its last one ends.
       for (Thread thread : threads) {
         thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
       }
@@ -307,14 +301,7 @@ public final class Node implements AutoCloseable {
     if (threads.stream().anyMatch(Thread::isAlive)) {
       LOG.warn("a thread of the node did not end within {} ms of the stop", THREADS_STOP_MILLIS);
     }
-    executors.clear();
     threads.clear();
-  }
-
-  /** Shuts {@code executor} down (interrupting its work) when the node stops, and waits for it. */
-  private void stopWithNode(ExecutorService executor) {
-    executors.add(executor);
-    remember(executor::shutdownNow);
   }
 
   /** A single daemon thread for periodic work, stopped with the node. */
@@ -325,7 +312,7 @@ public final class Node implements AutoCloseable {
   /** Daemon threads for scheduled work, stopped with the node. */
   private ScheduledExecutorService threads(String threadName, int count) {
     ScheduledExecutorService timer = Executors.newScheduledThreadPool(count, daemon(threadName));
-    stopWithNode(timer);
+    remember(timer::shutdownNow);
     return timer;
   }
 

@@ -135,8 +135,7 @@ public final class Delivery implements AutoCloseable {
     pool.shutdownNow();
     try {
       pool.awaitTermination(5, TimeUnit.SECONDS);
-      timer.awaitTermination(1, TimeUnit.SECONDS);
-      // A pool reports itself terminated just before its last thread ends: wait for the threads.
+      // The threads themselves: a pool reports itself terminated just before its last one ends.
       for (Thread thread : threads) {
         thread.join(1_000);
       }

@@ -7,7 +7,6 @@ import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.naming.InitialContext;
 import javax.naming.NamingException;
@@ -48,11 +47,10 @@ public final class Database implements AutoCloseable {
       pool.close();
       housekeeping.shutdownNow();
       try {
-        housekeeping.awaitTermination(2, TimeUnit.SECONDS);
-        // The pool reports itself terminated just before its thread ends: wait for the thread.
+        // The thread itself: a pool reports itself terminated just before its thread ends.
         Thread thread = housekeeper.get();
         if (thread != null) {
-          thread.join(1_000);
+          thread.join(2_000);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -77,8 +77,7 @@ public final class CloseDeadlines {
     if (stopping != null) {
       stopping.shutdownNow();
       try {
-        // The pool reports itself terminated just before its thread ends: wait for the thread.
-        stopping.awaitTermination(1, TimeUnit.SECONDS);
+        // The thread itself: the pool reports itself terminated just before its thread ends.
         if (ending != null) {
           ending.join(1_000);
         }
