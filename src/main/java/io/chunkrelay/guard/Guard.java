@@ -29,7 +29,14 @@ public final class Guard {
   private final Map<String, Bucket> appendBuckets = new ConcurrentHashMap<>();
   private final Optional<Bucket> handshakes;
   private final AtomicInteger open = new AtomicInteger();
-  private final Map<String, AtomicInteger> openByAddress = new ConcurrentHashMap<>();
+
+  /**
+   * Open connections per address, present only while above zero. Changed only inside the map's own
+   * atomic compute of the address, so an open and a close never miss each other (a counter read
+   * outside it could be removed by a close just before an open raises it).
+   */
+  private final Map<String, Integer> openByAddress = new ConcurrentHashMap<>();
+
   private final Metrics.Counter appendsRefused;
   private final Metrics.Counter connectionsRefused;
 
@@ -107,21 +114,33 @@ public final class Guard {
    * address filled up since its handshake was admitted.
    */
   public boolean opened(String address) {
-    AtomicInteger fromAddress = openByAddress.computeIfAbsent(address, any -> new AtomicInteger());
-    if (open.incrementAndGet() > settings.maxConnections()
-        | fromAddress.incrementAndGet() > settings.maxConnectionsPerAddress()) {
-      closed(address);
+    if (open.incrementAndGet() > settings.maxConnections()) {
+      open.decrementAndGet();
       connectionsRefused.increment();
       return false;
     }
-    return true;
+    boolean[] counted = new boolean[1];
+    openByAddress.compute(
+        address,
+        (key, count) -> {
+          int now = count == null ? 0 : count;
+          if (now >= settings.maxConnectionsPerAddress()) {
+            return count;
+          }
+          counted[0] = true;
+          return now + 1;
+        });
+    if (!counted[0]) {
+      open.decrementAndGet();
+      connectionsRefused.increment();
+    }
+    return counted[0];
   }
 
   /** Gives back the place of a connection {@link #opened} counted. */
   public void closed(String address) {
+    openByAddress.computeIfPresent(address, (key, count) -> count <= 1 ? null : count - 1);
     open.decrementAndGet();
-    openByAddress.computeIfPresent(
-        address, (key, count) -> count.decrementAndGet() <= 0 ? null : count);
   }
 
   /** Open connections now. */
@@ -133,8 +152,8 @@ public final class Guard {
     if (open.get() >= settings.maxConnections()) {
       return Admission.NODE_FULL;
     }
-    AtomicInteger fromAddress = openByAddress.get(address);
-    if (fromAddress != null && fromAddress.get() >= settings.maxConnectionsPerAddress()) {
+    Integer fromAddress = openByAddress.get(address);
+    if (fromAddress != null && fromAddress >= settings.maxConnectionsPerAddress()) {
       return Admission.ADDRESS_FULL;
     }
     return Admission.ADMITTED;

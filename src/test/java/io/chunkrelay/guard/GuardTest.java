@@ -7,7 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.chunkrelay.config.GuardSettings;
 import io.chunkrelay.metrics.Metrics;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** The node's limits, each refusing past its bound, counting, and giving places back. */
@@ -42,6 +50,50 @@ class GuardTest {
     assertEquals(2, guard.openConnections());
     assertEquals(3, metrics.value("chunk_relay_connections_refused_total"));
     assertEquals(2, metrics.value("chunk_relay_connections_open"));
+  }
+
+  /**
+   * Threads open and close connections from one address as fast as they can. The guard's count is
+   * raised before a thread holds its place and lowered after it gave it back, so the places held at
+   * once may never pass the limit; a count that lost an increment (a counter removed by a close
+   * while an open was about to raise it) lets more in.
+   */
+  @Test
+  void racingOpensAndClosesFromOneAddressNeverHoldMoreThanItsLimit() throws Exception {
+    int limit = 2;
+    Guard guard = Guard.of(new GuardSettings(0, 1_000, limit, 0), metrics);
+    AtomicInteger held = new AtomicInteger();
+    AtomicInteger mostHeld = new AtomicInteger();
+    int threads = 4;
+    CyclicBarrier start = new CyclicBarrier(threads);
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<?>> racers = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        racers.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  for (int i = 0; i < 200_000; i++) {
+                    if (guard.opened("10.0.0.9")) {
+                      mostHeld.accumulateAndGet(held.incrementAndGet(), Math::max);
+                      held.decrementAndGet();
+                      guard.closed("10.0.0.9");
+                    }
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> racer : racers) {
+        racer.get(120, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertTrue(mostHeld.get() <= limit, "held at once: " + mostHeld.get());
+    assertEquals(0, guard.openConnections());
+    assertTrue(guard.opened("10.0.0.9") && guard.opened("10.0.0.9"), "every place was given back");
+    assertFalse(guard.opened("10.0.0.9"));
   }
 
   @Test
