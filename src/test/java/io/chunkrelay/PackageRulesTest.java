@@ -26,11 +26,12 @@ class PackageRulesTest {
     MAY_USE.put("config", Set.of());
     MAY_USE.put("metrics", Set.of());
     MAY_USE.put("client", Set.of());
-    MAY_USE.put("store", Set.of("metrics"));
+    MAY_USE.put("threads", Set.of());
+    MAY_USE.put("store", Set.of("metrics", "threads"));
     MAY_USE.put("wire", Set.of("store"));
     MAY_USE.put("auth", Set.of("config", "wire"));
     MAY_USE.put("guard", Set.of("config", "metrics"));
-    MAY_USE.put("delivery", Set.of("store", "wire", "config", "metrics"));
+    MAY_USE.put("delivery", Set.of("store", "wire", "config", "metrics", "threads"));
     MAY_USE.put("fanout", Set.of("delivery", "wire", "store", "config", "metrics"));
     MAY_USE.put("outbox", Set.of("fanout", "store", "metrics"));
     MAY_USE.put("demo", Set.of("client", "config", "auth"));
@@ -46,7 +47,8 @@ class PackageRulesTest {
             "demo",
             "wire",
             "auth",
-            "guard"));
+            "guard",
+            "threads"));
     MAY_USE.put(
         "web",
         Set.of("app", "config", "metrics", "store", "wire", "delivery", "demo", "auth", "guard"));

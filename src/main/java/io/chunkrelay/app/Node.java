@@ -18,19 +18,18 @@ import io.chunkrelay.store.Database;
 import io.chunkrelay.store.GroupLimits;
 import io.chunkrelay.store.Outbox;
 import io.chunkrelay.store.PoolSettings;
+import io.chunkrelay.threads.OwnThreads;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Optional;
-import java.util.Queue;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
@@ -50,12 +49,12 @@ public final class Node implements AutoCloseable {
   private static final int PUBLISH_QUEUE_GROUPS = 1_024;
 
   /** How long a stopping node waits for its threads to end. */
-  private static final long THREADS_STOP_MILLIS = 3_000;
+  private static final Duration THREADS_STOP = Duration.ofSeconds(3);
 
   private static final long APPEND_ANSWER_MARGIN_MILLIS = 5_000;
 
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
-  private final Queue<Thread> threads = new ConcurrentLinkedQueue<>();
+  private final OwnThreads threads = new OwnThreads();
   private final RelayConfig config;
   private final Metrics metrics = new Metrics();
   private Database database;
@@ -91,7 +90,7 @@ public final class Node implements AutoCloseable {
           "CHUNK_RELAY_AUTH=none: anyone who reaches this node may read and write every stream");
     }
     ScheduledThreadPoolExecutor expiry =
-        new ScheduledThreadPoolExecutor(1, daemon("chunk-relay-deadlines"));
+        new ScheduledThreadPoolExecutor(1, threads.named("chunk-relay-deadlines"));
     // A connection that closes before its token expires takes its deadline with it.
     expiry.setRemoveOnCancelPolicy(true);
     remember(expiry::shutdownNow);
@@ -160,7 +159,8 @@ public final class Node implements AutoCloseable {
           remember(
               new DemoProducer(
                   config.demo(),
-                  threads("chunk-relay-demo", 4),
+                  scheduled("chunk-relay-demo", 4),
+                  pool("chunk-relay-demo-http"),
                   RandomGenerator.getDefault(),
                   DemoProducer.tokens(access)));
       metrics.gauge(
@@ -182,7 +182,7 @@ public final class Node implements AutoCloseable {
             0,
             TimeUnit.MILLISECONDS,
             new ArrayBlockingQueue<>(PUBLISH_QUEUE_GROUPS),
-            daemon("chunk-relay-publisher"),
+            threads.named("chunk-relay-publisher"),
             new ThreadPoolExecutor.AbortPolicy());
     remember(
         () -> {
@@ -276,9 +276,9 @@ public final class Node implements AutoCloseable {
   }
 
   /**
-   * Stops what started, newest first, each even if another fails; then waits, up to {@value
-   * #THREADS_STOP_MILLIS} ms, until the node's threads have ended, so a container that undeploys
-   * the application finds none of them still running (they would pin its class loader).
+   * Stops what started, newest first, each even if another fails; then waits, up to three seconds,
+   * until the node's threads have ended, so a container that undeploys the application finds none
+   * of them still running (they would pin its class loader).
    */
   @Override
   public void close() {
@@ -289,44 +289,34 @@ public final class Node implements AutoCloseable {
         LOG.warn("stopping a part of the node failed", e);
       }
     }
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(THREADS_STOP_MILLIS);
-    try {
-      // The threads themselves: a pool reports itself terminated just before its last one ends.
-      for (Thread thread : threads) {
-        thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    if (!threads.awaitEnd(THREADS_STOP)) {
+      LOG.warn(
+          "{} threads of the node did not end within {} of the stop",
+          threads.remembered(),
+          THREADS_STOP);
     }
-    if (threads.stream().anyMatch(Thread::isAlive)) {
-      LOG.warn("a thread of the node did not end within {} ms of the stop", THREADS_STOP_MILLIS);
-    }
-    threads.clear();
   }
 
   /** A single daemon thread for periodic work, stopped with the node. */
   private ScheduledExecutorService timer(String threadName) {
-    return threads(threadName, 1);
-  }
-
-  /** Daemon threads for scheduled work, stopped with the node. */
-  private ScheduledExecutorService threads(String threadName, int count) {
-    ScheduledExecutorService timer = Executors.newScheduledThreadPool(count, daemon(threadName));
-    remember(timer::shutdownNow);
-    return timer;
+    return scheduled(threadName, 1);
   }
 
   /**
-   * Daemon threads of one name: they never keep a stopping JVM alive. Each is remembered, so the
-   * node's close can wait for it to end.
+   * Daemon threads made as work comes (and ended after a minute without), stopped with the node.
    */
-  private ThreadFactory daemon(String threadName) {
-    return runnable -> {
-      Thread thread = new Thread(runnable, threadName);
-      thread.setDaemon(true);
-      threads.add(thread);
-      return thread;
-    };
+  private ExecutorService pool(String threadPrefix) {
+    ExecutorService pool = Executors.newCachedThreadPool(threads.numbered(threadPrefix));
+    remember(pool::shutdownNow);
+    return pool;
+  }
+
+  /** Daemon threads for scheduled work, stopped with the node. */
+  private ScheduledExecutorService scheduled(String threadName, int count) {
+    ScheduledExecutorService timer =
+        Executors.newScheduledThreadPool(count, threads.named(threadName));
+    remember(timer::shutdownNow);
+    return timer;
   }
 
   private <T extends AutoCloseable> T remember(T part) {

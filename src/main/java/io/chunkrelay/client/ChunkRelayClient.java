@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
@@ -68,7 +69,11 @@ public final class ChunkRelayClient implements AutoCloseable {
     this.requestTimeout = builder.requestTimeout;
     this.backoff = new Backoff(builder.initialBackoff, builder.maxBackoff);
     this.pingInterval = builder.pingInterval;
-    this.http = HttpClient.newBuilder().connectTimeout(builder.connectTimeout).build();
+    HttpClient.Builder httpBuilder = HttpClient.newBuilder().connectTimeout(builder.connectTimeout);
+    if (builder.executor != null) {
+      httpBuilder.executor(builder.executor);
+    }
+    this.http = httpBuilder.build();
     this.maxAttempts = builder.maxAttempts;
     this.authorization = new Authorization(builder.tokens);
     this.requests = new RetryingRequests(http, builder.maxAttempts, backoff, authorization);
@@ -242,6 +247,7 @@ public final class ChunkRelayClient implements AutoCloseable {
     private Duration maxBackoff = Duration.ofSeconds(5);
     private Duration pingInterval = Duration.ofSeconds(15);
     private Supplier<String> tokens;
+    private Executor executor;
 
     private Builder(URI base) {
       if (base == null || !("http".equals(base.getScheme()) || "https".equals(base.getScheme()))) {
@@ -300,6 +306,16 @@ public final class ChunkRelayClient implements AutoCloseable {
      */
     public Builder tokens(Supplier<String> provider) {
       this.tokens = java.util.Objects.requireNonNull(provider, "provider");
+      return this;
+    }
+
+    /**
+     * Runs the HTTP client's own work (default: threads of the JDK's HTTP client, which on Java 17
+     * end only once the client is collected). Give an executor you stop yourself where no thread
+     * may outlive its owner, such as in a web application that can be undeployed.
+     */
+    public Builder executor(Executor executor) {
+      this.executor = java.util.Objects.requireNonNull(executor, "executor");
       return this;
     }
 

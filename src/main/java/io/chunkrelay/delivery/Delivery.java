@@ -3,16 +3,14 @@ package io.chunkrelay.delivery;
 import io.chunkrelay.config.RelayConfig.DeliverySettings;
 import io.chunkrelay.metrics.Metrics;
 import io.chunkrelay.store.ChunkReader;
+import io.chunkrelay.threads.OwnThreads;
+import java.time.Duration;
 import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,12 +27,15 @@ public final class Delivery implements AutoCloseable {
   /** How long a shutdown waits for connections to say goodbye. */
   private static final long GOING_AWAY_SECONDS = 2;
 
+  /** How long a shutdown waits for the delivery threads to end. */
+  private static final Duration THREADS_STOP = Duration.ofSeconds(5);
+
   private final DeliveryContext context;
   private final ExecutorService pool;
   private final ScheduledExecutorService timer;
   private final IdleWatch idleWatch;
   private final AtomicBoolean stopping = new AtomicBoolean();
-  private final Queue<Thread> threads = new ConcurrentLinkedQueue<>();
+  private final OwnThreads threads = new OwnThreads();
 
   public Delivery(
       ChunkReader reader,
@@ -56,8 +57,10 @@ public final class Delivery implements AutoCloseable {
       LongSupplier nanoTime) {
     ConnectionRegistry registry = new ConnectionRegistry();
     DeliveryMetrics deliveryMetrics = new DeliveryMetrics(metrics, registry);
-    this.pool = Executors.newFixedThreadPool(POOL_THREADS, named("chunk-relay-delivery"));
-    this.timer = Executors.newSingleThreadScheduledExecutor(named("chunk-relay-delivery-timer"));
+    this.pool =
+        Executors.newFixedThreadPool(POOL_THREADS, threads.numbered("chunk-relay-delivery"));
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(threads.numbered("chunk-relay-delivery-timer"));
     this.context =
         new DeliveryContext(
             new SharedReads(reader, deliveryMetrics),
@@ -133,25 +136,6 @@ public final class Delivery implements AutoCloseable {
     goAway();
     timer.shutdownNow();
     pool.shutdownNow();
-    try {
-      pool.awaitTermination(5, TimeUnit.SECONDS);
-      // The threads themselves: a pool reports itself terminated just before its last one ends.
-      for (Thread thread : threads) {
-        thread.join(1_000);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /** Daemon threads named {@code prefix-N}, remembered so {@link #close} can wait for them. */
-  private ThreadFactory named(String prefix) {
-    AtomicInteger count = new AtomicInteger();
-    return runnable -> {
-      Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
-      thread.setDaemon(true);
-      threads.add(thread);
-      return thread;
-    };
+    threads.awaitEnd(THREADS_STOP);
   }
 }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +53,7 @@ public final class DemoProducer implements AutoCloseable {
 
   private final DemoSettings settings;
   private final ScheduledExecutorService timer;
+  private final Executor httpWork;
   private final RandomGenerator random;
   private final AtomicInteger active = new AtomicInteger();
   private final AtomicLong started = new AtomicLong();
@@ -64,15 +66,18 @@ public final class DemoProducer implements AutoCloseable {
   /**
    * @param timer runs the replies' steps; a reply's steps run one after another, replies in
    *     parallel as far as the timer has threads (each step waits for its HTTP answer)
+   * @param httpWork runs the HTTP client's own work; its owner stops it with the node
    */
   public DemoProducer(
       DemoSettings settings,
       ScheduledExecutorService timer,
+      Executor httpWork,
       RandomGenerator random,
       Optional<Supplier<String>> tokens) {
     this.settings = settings;
     this.tokens = tokens;
     this.timer = timer;
+    this.httpWork = httpWork;
     this.random = random;
   }
 
@@ -123,11 +128,27 @@ public final class DemoProducer implements AutoCloseable {
             TOKEN_LIFETIME));
   }
 
+  /**
+   * The client the demo appends with. Its HTTP work runs on the node's threads, which stop with the
+   * node. The JDK's HTTP client also starts a selector thread of its own, which on Java 17 ends
+   * only once the client has been collected: it is started with the platform class loader as its
+   * context, so it does not hold on to the web application's class loader until then.
+   */
   private ChunkRelayClient newClient(URI self) {
     ChunkRelayClient.Builder builder =
-        ChunkRelayClient.builder(self).requestTimeout(REQUEST_TIMEOUT).maxAttempts(3);
+        ChunkRelayClient.builder(self)
+            .requestTimeout(REQUEST_TIMEOUT)
+            .maxAttempts(3)
+            .executor(httpWork);
     tokens.ifPresent(builder::tokens);
-    return builder.build();
+    Thread current = Thread.currentThread();
+    ClassLoader context = current.getContextClassLoader();
+    current.setContextClassLoader(ClassLoader.getPlatformClassLoader());
+    try {
+      return builder.build();
+    } finally {
+      current.setContextClassLoader(context);
+    }
   }
 
   /** Stops the HTTP client; the timer's owner stops the replies. */

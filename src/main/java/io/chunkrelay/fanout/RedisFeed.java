@@ -122,15 +122,16 @@ public final class RedisFeed implements LiveFeed, AutoCloseable {
     }
   }
 
+  private boolean isClosed() {
+    synchronized (lock) {
+      return closed;
+    }
+  }
+
   /** The subscriber thread: connect, listen until the connection fails, back off, repeat. */
   private void run() {
     long backoff = MIN_BACKOFF_MILLIS;
-    while (true) {
-      synchronized (lock) {
-        if (closed) {
-          return;
-        }
-      }
+    while (!isClosed()) {
       Subscription subscription = new Subscription();
       try (Jedis jedis = new Jedis(endpoint.address(), endpoint.clientConfig())) {
         subscription.jedis = jedis;
@@ -145,6 +146,9 @@ public final class RedisFeed implements LiveFeed, AutoCloseable {
         // Blocks, reading messages, until the connection fails or is closed.
         jedis.subscribe(subscription.pubsub, controlChannel);
       } catch (RuntimeException e) {
+        if (isClosed()) {
+          return; // the node is stopping: this close was ours
+        }
         if (subscription.up) {
           LOG.warn(
               "Redis subscriber connection lost, delivery continues from the log: {}",

@@ -117,6 +117,18 @@ public final class Launcher {
     quietErrorPages((StandardHost) tomcat.getHost());
     Context context = tomcat.addWebapp("", extractWar(dataDir).toString());
     addDefaultServlet(context);
+    // Initialising binds the port. Tomcat logs a bind failure and carries on without a listener,
+    // so the run would claim to be serving: stop here instead, naming the port.
+    tomcat.init();
+    if (tomcat.getConnector().getState() != LifecycleState.INITIALIZED) {
+      System.err.println(
+          "chunk-relay: cannot listen on "
+              + config.httpAddress()
+              + " port "
+              + config.httpPort()
+              + " (is another program using it?); set CHUNK_RELAY_HTTP_PORT to another port.");
+      System.exit(1);
+    }
     tomcat.start();
     started.push(
         () -> {

@@ -81,6 +81,9 @@ public final class LocalServices {
             .setCleanDataDirectory(false)
             .setPort(freePort())
             .setPGStartupWait(Duration.ofSeconds(60))
+            // Stopped by the run after Tomcat, not by a hook of its own racing the node's stop
+            // (which then lost its connections with 57P01).
+            .setRegisterShutdownHook(false)
             .start();
     String server = "jdbc:postgresql://" + LOCAL_HOST + ":" + postgres.getPort() + "/";
     try {

@@ -2,12 +2,13 @@ package io.chunkrelay.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.chunkrelay.threads.OwnThreads;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.atomic.AtomicReference;
 import javax.naming.InitialContext;
 import javax.naming.NamingException;
 import javax.sql.DataSource;
@@ -40,21 +41,11 @@ public final class Database implements AutoCloseable {
    * for: this does, so no thread of the pool outlives the node.
    */
   private record OwnPool(
-      HikariDataSource pool,
-      ScheduledThreadPoolExecutor housekeeping,
-      AtomicReference<Thread> housekeeper) {
+      HikariDataSource pool, ScheduledThreadPoolExecutor housekeeping, OwnThreads threads) {
     void close() {
       pool.close();
       housekeeping.shutdownNow();
-      try {
-        // The thread itself: a pool reports itself terminated just before its thread ends.
-        Thread thread = housekeeper.get();
-        if (thread != null) {
-          thread.join(2_000);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      threads.awaitEnd(Duration.ofSeconds(2));
     }
   }
 
@@ -124,16 +115,9 @@ public final class Database implements AutoCloseable {
     HikariConfig config = new HikariConfig();
     String name = settings.applicationName().replace(' ', '-');
     config.setPoolName(name);
-    AtomicReference<Thread> housekeeper = new AtomicReference<>();
+    OwnThreads threads = new OwnThreads();
     ScheduledThreadPoolExecutor housekeeping =
-        new ScheduledThreadPoolExecutor(
-            1,
-            runnable -> {
-              Thread thread = new Thread(runnable, name + ":housekeeper");
-              thread.setDaemon(true);
-              housekeeper.set(thread);
-              return thread;
-            });
+        new ScheduledThreadPoolExecutor(1, threads.named(name + ":housekeeper"));
     housekeeping.setRemoveOnCancelPolicy(true);
     config.setScheduledExecutor(housekeeping);
     config.setJdbcUrl(settings.jdbcUrl());
@@ -151,7 +135,7 @@ public final class Database implements AutoCloseable {
     // Do not fail pool construction when PostgreSQL is down: Flyway's first query reports that.
     config.setInitializationFailTimeout(-1);
     try {
-      return new OwnPool(new HikariDataSource(config), housekeeping, housekeeper);
+      return new OwnPool(new HikariDataSource(config), housekeeping, threads);
     } catch (RuntimeException e) {
       housekeeping.shutdownNow();
       throw e;

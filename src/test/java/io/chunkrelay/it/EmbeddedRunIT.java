@@ -1,5 +1,6 @@
 package io.chunkrelay.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,9 +46,23 @@ class EmbeddedRunIT {
 
   @BeforeAll
   static void start() throws Exception {
-    TestServices.Database db = TestServices.database();
     port = LocalServices.freePort();
     log = Path.of("target", "embedded-run.log").toAbsolutePath();
+    node = run(port, "embedded-run", log);
+    await("the embedded run's start")
+        .atMost(Duration.ofSeconds(120))
+        .until(
+            () -> {
+              if (!node.isAlive()) {
+                throw new IllegalStateException("the embedded run did not start:\n" + tail());
+              }
+              return Files.exists(log) && Files.readString(log).contains("Stop with Ctrl+C.");
+            });
+  }
+
+  /** {@code java -jar target/chunk-relay.jar} on {@code port} against the test services. */
+  private static Process run(int port, String name, Path output) throws IOException {
+    TestServices.Database db = TestServices.database();
     ProcessBuilder builder =
         new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -55,24 +70,18 @@ class EmbeddedRunIT {
                 "-jar",
                 Path.of("target", "chunk-relay.jar").toString())
             .redirectErrorStream(true)
-            .redirectOutput(log.toFile());
+            .redirectOutput(output.toFile());
     Map<String, String> env = builder.environment();
     env.put("CHUNK_RELAY_HTTP_PORT", Integer.toString(port));
-    env.put("CHUNK_RELAY_DATA_DIR", Path.of("target", "embedded-run-data").toString());
+    env.put("CHUNK_RELAY_DATA_DIR", Path.of("target", name + "-data").toString());
     env.put("CHUNK_RELAY_DB_URL", db.jdbcUrl());
     env.put("CHUNK_RELAY_DB_USER", db.user());
     env.put("CHUNK_RELAY_DB_PASSWORD", db.password());
     env.put("CHUNK_RELAY_REDIS_URL", TestServices.redisUrl());
     env.put("CHUNK_RELAY_REDIS_CHANNEL_PREFIX", TestServices.channelPrefix());
-    env.put("CHUNK_RELAY_NODE_ID", "embedded-run");
-    node = builder.start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (!Files.exists(log) || !Files.readString(log).contains("Stop with Ctrl+C.")) {
-      if (!node.isAlive() || System.nanoTime() > deadline) {
-        throw new IllegalStateException("the embedded run did not start:\n" + tail());
-      }
-      Thread.sleep(200);
-    }
+    env.put("CHUNK_RELAY_NODE_ID", name);
+    env.put("CHUNK_RELAY_DEMO_WORD_MILLIS", "5"); // a demo reply in a second or two
+    return builder.start();
   }
 
   @AfterAll
@@ -159,6 +168,21 @@ class EmbeddedRunIT {
     }
   }
 
+  @Test
+  void aSecondRunOnATakenPortExitsNamingThePort() throws Exception {
+    Path output = Path.of("target", "embedded-run-port-taken.log").toAbsolutePath();
+    Process second = run(port, "embedded-run-port-taken", output);
+    try {
+      assertTrue(second.waitFor(120, TimeUnit.SECONDS), "a run without its port stops by itself");
+      String said = Files.readString(output);
+      assertEquals(1, second.exitValue(), said);
+      assertTrue(said.contains("cannot listen on 127.0.0.1 port " + port), said);
+      assertFalse(said.contains("is running"), said);
+    } finally {
+      second.destroyForcibly();
+    }
+  }
+
   private record Answer(int status, String head, String body) {}
 
   /** Last: it stops the run. */
@@ -166,6 +190,14 @@ class EmbeddedRunIT {
   @Order(Integer.MAX_VALUE)
   void stoppedWithSigtermItSaysGoingAwayToItsWebSocketsAndLogsItsStop() throws Exception {
     URI base = URI.create("http://127.0.0.1:" + port + "/");
+    // A demo reply first: its HTTP client's threads must not outlive the node either.
+    Http http = new Http(base);
+    Http.Response started = http.postJson("demo/replies", "{\"prompt\":\"Why a log?\"}");
+    assertEquals(202, started.status(), started.body());
+    String demoStream = Json.MAPPER.readTree(started.body()).get("streamId").asText();
+    await("the demo reply's completion")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> "completed".equals(status(http, demoStream)));
     try (WsClient client = WsClient.connect(base.resolve("ws/streams/embedded-stop"))) {
       new Http(base).postJson("api/streams/embedded-stop/chunks", Http.chunk("m", "before"));
       client.next(Duration.ofSeconds(30)); // delivered: the connection is registered
@@ -177,6 +209,26 @@ class EmbeddedRunIT {
     String logged = Files.readString(log);
     assertTrue(logged.contains("said going away (1001) to 1 WebSocket connections"), tail());
     assertTrue(logged.contains("Chunk Relay node stopped"), tail());
+    // A normal stop is quiet: no leaked threads, no lost connections, no failed parts.
+    String stop = logged.substring(logged.indexOf("Stop with Ctrl+C."));
+    for (String noise :
+        List.of(
+            "memory leak",
+            "connection lost",
+            "57P01",
+            "SEVERE",
+            "did not end",
+            "failed",
+            "add-opens")) {
+      assertFalse(stop.contains(noise), "'" + noise + "' after the start:\n" + tail());
+    }
+  }
+
+  private static String status(Http http, String streamId) throws IOException {
+    Http.Response stream = http.get("api/streams/" + streamId);
+    return stream.status() == 200
+        ? Json.MAPPER.readTree(stream.body()).get("status").asText()
+        : "absent";
   }
 
   /** One request over a fresh connection, read until the node closes it. */
