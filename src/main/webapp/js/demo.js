@@ -8,6 +8,8 @@ const AUDIT_EVERY_MILLIS = 1500;
 const AUDIT_PAGE = 1000;
 
 const $ = (selector) => document.querySelector(selector);
+// A reload shows the newest reply above the message box (keepInView), not where the page was.
+history.scrollRestoration = 'manual';
 const panel = {
   state: $('#conn-state'),
   stream: $('#stream-id'),
@@ -69,7 +71,7 @@ function follow(turn, isCurrent) {
       view.text.textContent = s.text;
       view.meta.textContent = `seq ${chunk.seq} · ${chunk.messageId}`;
       if (current?.sub === s) showPosition(s);
-      if (isCurrent) view.bubble.scrollIntoView({ block: 'end' });
+      if (isCurrent) keepInView(view.bubble);
     },
     onStateChange: (state, detail, s) => {
       if (current?.sub === s || (isCurrent && !current)) showState(state, detail, s);
@@ -77,6 +79,7 @@ function follow(turn, isCurrent) {
     onComplete: ({ lastSeq }) => {
       view.bubble.dataset.state = 'complete';
       view.meta.textContent = `complete · ${lastSeq} chunks`;
+      if (isCurrent) keepInView(view.bubble);
       if (current?.sub === sub) {
         stopAuditTimer();
         audit(turn, sub);
@@ -99,8 +102,18 @@ function follow(turn, isCurrent) {
     showPosition(sub);
     audit(turn, sub);
     if (sub.state !== State.COMPLETE) startAuditTimer(turn, sub);
+    keepInView(view.bubble);
   }
   return sub;
+}
+
+/**
+ * Scrolls the reply's newest line into view above the message box, which stays at the bottom of
+ * the window over the conversation (its height changes when the box is resized).
+ */
+function keepInView(bubble) {
+  bubble.style.scrollMarginBottom = `${$('#ask').offsetHeight + 24}px`;
+  bubble.scrollIntoView({ block: 'end' });
 }
 
 function showState(state, detail, sub) {
@@ -159,6 +172,11 @@ function stopAuditTimer() {
 /** Reads the stream's whole chunk log and, once the reply is complete, checks the page against it. */
 async function audit(turn, sub) {
   const { streamId } = turn;
+  if (sub.lastSeq === 0 && sub.state !== State.COMPLETE) {
+    // The assistant is still thinking: its stream has no row yet, and asking would be a 404.
+    if (current?.turn.streamId === streamId) panel.auditSummary.textContent = 'no rows yet';
+    return;
+  }
   let rows = [];
   let head = 0;
   let status = '';

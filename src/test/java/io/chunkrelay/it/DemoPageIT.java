@@ -145,6 +145,26 @@ class DemoPageIT {
   }
 
   @Test
+  void aReplyTallerThanTheWindowStaysAboveTheMessageBoxAndThePageLogsNoError() throws Exception {
+    String prompt = "Tell me a long story " + UUID.randomUUID();
+    try (DemoBrowser page = DemoBrowser.open(base.toString(), 1000, 520)) {
+      String stream = page.ask(prompt);
+      page.waitUntil(d -> page.replyTallerThanTheWindow());
+      assertEquals("streaming", page.replyState(), "the reply outgrew the window after its end");
+      assertEquals(0, page.replyPixelsUnderTheMessageBox(), "while it streams");
+      page.awaitComplete();
+      assertEquals(0, page.replyPixelsUnderTheMessageBox(), "once complete");
+      assertReplyIsExact(page, prompt, stream);
+      assertEquals(List.of(), page.consoleErrors(), "the page's console");
+
+      page.clickReload();
+      page.awaitComplete();
+      page.waitUntil(d -> page.replyPixelsUnderTheMessageBox() == 0);
+      assertEquals(List.of(), page.consoleErrors(), "the reloaded page's console");
+    }
+  }
+
+  @Test
   void theBrowserClientDropsDuplicatesAndNeverSkipsAGap() throws Exception {
     try (DemoBrowser page = DemoBrowser.open(base.toString())) {
       // The real module in the real browser, fed by a hand-driven socket: the server never sends

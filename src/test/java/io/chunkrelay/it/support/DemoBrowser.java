@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.logging.Level;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
@@ -16,6 +17,9 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -37,6 +41,11 @@ public final class DemoBrowser implements AutoCloseable {
 
   /** A fresh browser (empty profile, so empty sessionStorage) showing the page at {@code url}. */
   public static DemoBrowser open(String url) throws IOException {
+    return open(url, 1440, 1000);
+  }
+
+  /** The same in a window of {@code width} x {@code height} pixels. */
+  public static DemoBrowser open(String url, int width, int height) throws IOException {
     Path chromium = binary("CHUNK_RELAY_TEST_CHROMIUM", "/usr/bin/chromium");
     Path chromedriver = binary("CHUNK_RELAY_TEST_CHROMEDRIVER", "/usr/bin/chromedriver");
     Path profile = Files.createTempDirectory("chunk-relay-chromium");
@@ -53,8 +62,12 @@ public final class DemoBrowser implements AutoCloseable {
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
-        "--window-size=1440,1000",
+        "--window-size=" + width + "," + height,
         "--user-data-dir=" + profile);
+    // The page's console, so a test can show that it logged no error (a failed request, say).
+    LoggingPreferences logs = new LoggingPreferences();
+    logs.enable(LogType.BROWSER, Level.ALL);
+    options.setCapability(ChromeOptions.LOGGING_PREFS, logs);
     ChromeDriverService service =
         new ChromeDriverService.Builder().usingDriverExecutable(chromedriver.toFile()).build();
     ChromeDriver driver = new ChromeDriver(service, options);
@@ -139,6 +152,37 @@ public final class DemoBrowser implements AutoCloseable {
 
   public void clickReload() {
     driver.findElement(By.id("reload")).click();
+  }
+
+  /**
+   * How many pixels of the latest reply lie under the message box, which stays at the bottom of the
+   * window over the conversation: 0 when its newest line can be read.
+   */
+  public long replyPixelsUnderTheMessageBox() {
+    return ((Number)
+            script(
+                "const replies = document.querySelectorAll('.bubble.assistant');"
+                    + "const reply = replies[replies.length - 1].getBoundingClientRect();"
+                    + "const box = document.querySelector('#ask').getBoundingClientRect();"
+                    + "return Math.max(0, Math.ceil(reply.bottom - box.top));"))
+        .longValue();
+  }
+
+  /** Whether the latest reply is taller than the window. */
+  public boolean replyTallerThanTheWindow() {
+    return (Boolean)
+        script(
+            "const replies = document.querySelectorAll('.bubble.assistant');"
+                + "return replies[replies.length - 1].getBoundingClientRect().height"
+                + " > window.innerHeight;");
+  }
+
+  /** What the page logged to its console as errors since the last call (failed requests too). */
+  public List<String> consoleErrors() {
+    return driver.manage().logs().get(LogType.BROWSER).getAll().stream()
+        .filter(entry -> entry.getLevel().intValue() >= Level.SEVERE.intValue())
+        .map(LogEntry::getMessage)
+        .toList();
   }
 
   /** Waits until the reply shows at least {@code seq} chunks. */
