@@ -84,6 +84,10 @@ public final class ChunkRelayListener implements ServletContextListener {
     door.setAsyncSupported(true);
     door.addMappingForUrlPatterns(
         EnumSet.of(DispatcherType.REQUEST), false, "/api/*", "/ws/*", "/metrics");
+    context
+        .addFilter("client-script-cors", new ClientScriptCors(node.access()))
+        .addMappingForUrlPatterns(
+            EnumSet.of(DispatcherType.REQUEST), false, ClientScriptCors.PATHS);
     ServletRegistration.Dynamic streams =
         context.addServlet(
             "streams",

@@ -3,20 +3,28 @@ package io.chunkrelay.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.net.httpserver.HttpServer;
 import io.chunkrelay.demo.SimulatedAssistant;
 import io.chunkrelay.it.support.ChunkTable;
 import io.chunkrelay.it.support.DemoBrowser;
 import io.chunkrelay.it.support.Deployments;
 import io.chunkrelay.it.support.FaultyProxy;
 import io.chunkrelay.it.support.Http;
+import io.chunkrelay.it.support.TestServices;
 import io.chunkrelay.it.support.TestTokens;
+import io.chunkrelay.launch.LocalServices;
 import io.chunkrelay.testing.Await;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -39,11 +47,75 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class DemoPageIT {
   private static final Path SCREENSHOTS = Path.of("target", "screenshots");
 
+  /** Where a page of another origin is served from: a port of its own on another host name. */
+  private static final int OTHER_ORIGIN_PORT = otherOriginPort();
+
+  private static final String OTHER_ORIGIN = "http://127.0.0.1:" + OTHER_ORIGIN_PORT;
+
   @ArquillianResource private URL base;
+
+  private static int otherOriginPort() {
+    try {
+      return LocalServices.freePort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 
   @Deployment(testable = false)
   static WebArchive deployment() {
-    return Deployments.securedWar();
+    return Deployments.securedWar(
+        Map.of("CHUNK_RELAY_ALLOWED_ORIGINS", TestServices.ALLOWED_ORIGIN + "," + OTHER_ORIGIN));
+  }
+
+  /**
+   * README's JavaScript example on a page the node does not serve: the page imports the client from
+   * the node by its absolute URL (a CORS request, which the browser refuses unless the node names
+   * the page's origin) and follows a stream there.
+   */
+  @Test
+  void aPageOfAnotherListedOriginImportsTheClientFromTheNodeAndFollowsAStream() throws Exception {
+    String stream = "other-origin-" + UUID.randomUUID();
+    String page =
+        """
+        <!doctype html><html><body><p id="reply"></p>
+        <script type="module">
+          import { connect } from '%sjs/chunk-relay.js';
+          const sub = connect('%s', {
+            token: () => '%s',
+            onChunk: (chunk, s) => { document.querySelector('#reply').textContent = s.text; },
+          });
+          sub.completed.then(({ text }) => { document.title = 'complete: ' + text; });
+        </script></body></html>
+        """
+            .formatted(base, stream, TestTokens.token("page", "subscribe", stream));
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", OTHER_ORIGIN_PORT), 0);
+    server.createContext(
+        "/",
+        exchange -> {
+          byte[] body = page.getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
+    server.start();
+    try (DemoBrowser browser = DemoBrowser.open(OTHER_ORIGIN + "/")) {
+      Http http = new Http(base);
+      String[] producer = TestTokens.bearer(TestTokens.token("writer", "produce", stream));
+      for (String word : List.of("across ", "origins")) {
+        assertEquals(
+            201,
+            http.postJson("api/streams/" + stream + "/chunks", Http.chunk("m", word), producer)
+                .status());
+      }
+      http.postJson("api/streams/" + stream + "/complete", "", producer);
+      browser.waitUntil(d -> d.getTitle().startsWith("complete: "));
+      assertEquals("complete: across origins", browser.title());
+      assertEquals(List.of(), browser.consoleErrors());
+    } finally {
+      server.stop(0);
+    }
   }
 
   @Test

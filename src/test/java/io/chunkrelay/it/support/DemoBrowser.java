@@ -206,6 +206,11 @@ public final class DemoBrowser implements AutoCloseable {
     Files.write(file, driver.getScreenshotAs(OutputType.BYTES));
   }
 
+  /** The page's title. */
+  public String title() {
+    return driver.getTitle();
+  }
+
   /** Runs a script in the page and returns its result. */
   public Object script(String script) {
     return ((JavascriptExecutor) driver).executeScript(script);

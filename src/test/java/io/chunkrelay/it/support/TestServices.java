@@ -91,8 +91,6 @@ public final class TestServices {
       boolean secured, java.util.Map<String, String> extra) {
     EXTRAS.forEach(System::clearProperty);
     EXTRAS.clear();
-    extra.forEach(System::setProperty);
-    EXTRAS.addAll(extra.keySet());
     Database db = database();
     System.setProperty("CHUNK_RELAY_AUTH", secured ? "jwt" : "none");
     if (secured) {
@@ -111,6 +109,8 @@ public final class TestServices {
     // The in-process node also serves the demo chat's assistant, for the browser tests.
     System.setProperty("CHUNK_RELAY_DEMO", "true");
     System.setProperty("CHUNK_RELAY_DEMO_WORD_MILLIS", "40");
+    extra.forEach(System::setProperty);
+    EXTRAS.addAll(extra.keySet());
   }
 
   /**
