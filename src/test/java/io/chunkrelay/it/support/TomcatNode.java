@@ -63,6 +63,26 @@ public final class TomcatNode implements AutoCloseable {
   public static TomcatNode start(
       String name, Map<String, String> env, int port, Map<String, String> confFiles)
       throws IOException {
+    return start(name, env, port, confFiles, true);
+  }
+
+  /**
+   * Starts a node with {@code env} as its only settings (no test defaults: not this run's database,
+   * Redis or auth mode) and {@code confFiles} as {@link #start(String, Map, int, Map)} takes them.
+   */
+  public static TomcatNode startAsConfigured(
+      String name, Map<String, String> env, int port, Map<String, String> confFiles)
+      throws IOException {
+    return start(name, env, port, confFiles, false);
+  }
+
+  private static TomcatNode start(
+      String name,
+      Map<String, String> env,
+      int port,
+      Map<String, String> confFiles,
+      boolean testDefaults)
+      throws IOException {
     Path home = Path.of(System.getProperty("chunkrelay.test.tomcat"));
     Path war = Path.of(System.getProperty("chunkrelay.test.war"));
     if (!Files.isDirectory(home) || !Files.isRegularFile(war)) {
@@ -98,7 +118,6 @@ public final class TomcatNode implements AutoCloseable {
     Files.copy(
         war, catalinaBase.resolve("webapps/chunk-relay.war"), StandardCopyOption.REPLACE_EXISTING);
 
-    TestServices.Database db = TestServices.database();
     Path log = Path.of("target", "tomcat-" + name + ".log").toAbsolutePath();
     ProcessBuilder builder =
         new ProcessBuilder("sh", home.resolve("bin/catalina.sh").toString(), "run")
@@ -110,14 +129,18 @@ public final class TomcatNode implements AutoCloseable {
     environment.put("JAVA_HOME", System.getProperty("java.home"));
     environment.put(
         "CATALINA_OPTS", "-Xmx512m " + System.getProperty("chunkrelay.test.node.jvm.options", ""));
-    environment.put("CHUNK_RELAY_DB_URL", db.jdbcUrl());
-    environment.put("CHUNK_RELAY_DB_USER", db.user());
-    environment.put("CHUNK_RELAY_DB_PASSWORD", db.password());
-    environment.put("CHUNK_RELAY_REDIS_URL", TestServices.redisUrl());
-    environment.put("CHUNK_RELAY_REDIS_CHANNEL_PREFIX", TestServices.channelPrefix());
-    environment.put("CHUNK_RELAY_NODE_ID", name);
-    // These nodes serve the delivery tests, which call without tokens; AuthIT covers jwt mode.
-    environment.put("CHUNK_RELAY_AUTH", "none");
+    environment.keySet().removeIf(key -> key.startsWith("CHUNK_RELAY_"));
+    if (testDefaults) {
+      TestServices.Database db = TestServices.database();
+      environment.put("CHUNK_RELAY_DB_URL", db.jdbcUrl());
+      environment.put("CHUNK_RELAY_DB_USER", db.user());
+      environment.put("CHUNK_RELAY_DB_PASSWORD", db.password());
+      environment.put("CHUNK_RELAY_REDIS_URL", TestServices.redisUrl());
+      environment.put("CHUNK_RELAY_REDIS_CHANNEL_PREFIX", TestServices.channelPrefix());
+      environment.put("CHUNK_RELAY_NODE_ID", name);
+      // These nodes serve the delivery tests, which call without tokens; AuthIT covers jwt mode.
+      environment.put("CHUNK_RELAY_AUTH", "none");
+    }
     environment.putAll(env);
     URI base = URI.create("http://127.0.0.1:" + port + "/chunk-relay/");
     return new TomcatNode(name, builder.start(), log, base);
