@@ -6,10 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.chunkrelay.it.support.EmbeddedRun;
 import io.chunkrelay.it.support.Http;
-import io.chunkrelay.it.support.TestServices;
 import io.chunkrelay.it.support.WsClient;
-import io.chunkrelay.launch.LocalServices;
 import io.chunkrelay.testing.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -18,8 +17,6 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,66 +37,26 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EmbeddedRunIT {
-  private static Process node;
+  private static EmbeddedRun run;
   private static int port;
-  private static Path log;
 
   @BeforeAll
   static void start() throws Exception {
-    port = LocalServices.freePort();
-    log = Path.of("target", "embedded-run.log").toAbsolutePath();
-    node = run(port, "embedded-run", log);
-    await("the embedded run's start")
-        .atMost(Duration.ofSeconds(120))
-        .until(
-            () -> {
-              if (!node.isAlive()) {
-                throw new IllegalStateException("the embedded run did not start:\n" + tail());
-              }
-              return Files.exists(log) && Files.readString(log).contains("Stop with Ctrl+C.");
-            });
-  }
-
-  /** {@code java -jar target/chunk-relay.jar} on {@code port} against the test services. */
-  private static Process run(int port, String name, Path output) throws IOException {
-    TestServices.Database db = TestServices.database();
-    ProcessBuilder builder =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m",
-                "-jar",
-                Path.of("target", "chunk-relay.jar").toString())
-            .redirectErrorStream(true)
-            .redirectOutput(output.toFile());
-    Map<String, String> env = builder.environment();
-    env.put("CHUNK_RELAY_HTTP_PORT", Integer.toString(port));
-    env.put("CHUNK_RELAY_DATA_DIR", Path.of("target", name + "-data").toString());
-    env.put("CHUNK_RELAY_DB_URL", db.jdbcUrl());
-    env.put("CHUNK_RELAY_DB_USER", db.user());
-    env.put("CHUNK_RELAY_DB_PASSWORD", db.password());
-    env.put("CHUNK_RELAY_REDIS_URL", TestServices.redisUrl());
-    env.put("CHUNK_RELAY_REDIS_CHANNEL_PREFIX", TestServices.channelPrefix());
-    env.put("CHUNK_RELAY_NODE_ID", name);
-    env.put("CHUNK_RELAY_DEMO_WORD_MILLIS", "5"); // a demo reply in a second or two
-    return builder.start();
+    run = EmbeddedRun.started("embedded-run", Map.of());
+    port = run.port();
   }
 
   @AfterAll
   static void stop() throws InterruptedException {
-    if (node != null) {
-      node.destroy();
-      if (!node.waitFor(30, TimeUnit.SECONDS)) {
-        node.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
+    if (run != null) {
+      run.close();
     }
   }
 
   @Test
   void itListensOnLoopbackWhileTheDemoRunsAndSaysSo() throws IOException {
-    assertTrue(
-        Files.readString(log).contains("listening: 127.0.0.1 port " + port + " only"), tail());
-    assertTrue(
-        Files.readString(log).contains("auth:      none: anyone who reaches this port"), tail());
+    assertTrue(run.console().contains("listening: 127.0.0.1 port " + port + " only"), tail());
+    assertTrue(run.console().contains("auth:      none: anyone who reaches this port"), tail());
     Http http = new Http(URI.create("http://127.0.0.1:" + port + "/"));
     assertEquals(200, http.get("health").status());
   }
@@ -170,16 +127,14 @@ class EmbeddedRunIT {
 
   @Test
   void aSecondRunOnATakenPortExitsNamingThePort() throws Exception {
-    Path output = Path.of("target", "embedded-run-port-taken.log").toAbsolutePath();
-    Process second = run(port, "embedded-run-port-taken", output);
-    try {
-      assertTrue(second.waitFor(120, TimeUnit.SECONDS), "a run without its port stops by itself");
-      String said = Files.readString(output);
-      assertEquals(1, second.exitValue(), said);
+    try (EmbeddedRun second = EmbeddedRun.launch("embedded-run-port-taken", port, Map.of())) {
+      assertTrue(
+          second.process().waitFor(120, TimeUnit.SECONDS),
+          "a run without its port stops by itself");
+      String said = second.console();
+      assertEquals(1, second.process().exitValue(), said);
       assertTrue(said.contains("cannot listen on 127.0.0.1 port " + port), said);
       assertFalse(said.contains("is running"), said);
-    } finally {
-      second.destroyForcibly();
     }
   }
 
@@ -201,12 +156,12 @@ class EmbeddedRunIT {
     try (WsClient client = WsClient.connect(base.resolve("ws/streams/embedded-stop"))) {
       new Http(base).postJson("api/streams/embedded-stop/chunks", Http.chunk("m", "before"));
       client.next(Duration.ofSeconds(30)); // delivered: the connection is registered
-      node.destroy();
+      run.process().destroy();
       assertEquals(1001, client.closeCode(Duration.ofSeconds(30)), tail());
     }
-    assertTrue(node.waitFor(30, TimeUnit.SECONDS), "the run stops on SIGTERM");
+    assertTrue(run.process().waitFor(30, TimeUnit.SECONDS), "the run stops on SIGTERM");
     // The JDK's shutdown no longer silences the log before the node has stopped.
-    String logged = Files.readString(log);
+    String logged = run.console();
     assertTrue(logged.contains("said going away (1001) to 1 WebSocket connections"), tail());
     assertTrue(logged.contains("Chunk Relay node stopped"), tail());
     // A normal stop is quiet: no leaked threads, no lost connections, no failed parts.
@@ -275,11 +230,6 @@ class EmbeddedRunIT {
   }
 
   private static String tail() {
-    try {
-      String text = Files.readString(log);
-      return text.substring(Math.max(0, text.length() - 4000));
-    } catch (IOException e) {
-      return "(no log: " + e + ")";
-    }
+    return run.tail();
   }
 }

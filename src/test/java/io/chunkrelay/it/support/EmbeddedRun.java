@@ -1,0 +1,114 @@
+package io.chunkrelay.it.support;
+
+import static org.awaitility.Awaitility.await;
+
+import io.chunkrelay.launch.LocalServices;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The embedded run as README starts it ({@code java -jar target/chunk-relay.jar}), in a process of
+ * its own, against this run's PostgreSQL and Redis (its channels only), with demo replies a hundred
+ * times faster than a person reads. Its console goes to {@code target/<name>.log}.
+ */
+public final class EmbeddedRun implements AutoCloseable {
+  private final Process process;
+  private final int port;
+  private final Path log;
+
+  private EmbeddedRun(Process process, int port, Path log) {
+    this.process = process;
+    this.port = port;
+    this.log = log;
+  }
+
+  /** Starts a run on a free port with {@code extra} settings and waits until it serves. */
+  public static EmbeddedRun started(String name, Map<String, String> extra) throws IOException {
+    EmbeddedRun run = launch(name, LocalServices.freePort(), extra);
+    await(name + "'s start")
+        .atMost(Duration.ofSeconds(120))
+        .until(
+            () -> {
+              if (!run.process.isAlive()) {
+                throw new IllegalStateException(name + " did not start:\n" + run.tail());
+              }
+              return run.said("Stop with Ctrl+C.");
+            });
+    return run;
+  }
+
+  /** Starts a run on {@code port} without waiting for it. */
+  public static EmbeddedRun launch(String name, int port, Map<String, String> extra)
+      throws IOException {
+    TestServices.Database db = TestServices.database();
+    Path log = Path.of("target", name + ".log").toAbsolutePath();
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-jar",
+                Path.of("target", "chunk-relay.jar").toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    Map<String, String> env = builder.environment();
+    env.keySet().removeIf(key -> key.startsWith("CHUNK_RELAY_"));
+    env.put("CHUNK_RELAY_HTTP_PORT", Integer.toString(port));
+    env.put("CHUNK_RELAY_DATA_DIR", Path.of("target", name + "-data").toString());
+    env.put("CHUNK_RELAY_DB_URL", db.jdbcUrl());
+    env.put("CHUNK_RELAY_DB_USER", db.user());
+    env.put("CHUNK_RELAY_DB_PASSWORD", db.password());
+    env.put("CHUNK_RELAY_REDIS_URL", TestServices.redisUrl());
+    env.put("CHUNK_RELAY_REDIS_CHANNEL_PREFIX", TestServices.channelPrefix());
+    env.put("CHUNK_RELAY_NODE_ID", name);
+    env.put("CHUNK_RELAY_DEMO_WORD_MILLIS", "5"); // a demo reply in a second or two
+    env.putAll(extra);
+    return new EmbeddedRun(builder.start(), port, log);
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** {@code http://127.0.0.1:<port>/}. */
+  public URI base() {
+    return URI.create("http://127.0.0.1:" + port + "/");
+  }
+
+  public Process process() {
+    return process;
+  }
+
+  /** Whether the console holds {@code text} so far. */
+  public boolean said(String text) throws IOException {
+    return Files.exists(log) && Files.readString(log).contains(text);
+  }
+
+  /** The whole console so far. */
+  public String console() throws IOException {
+    return Files.readString(log);
+  }
+
+  /** The console's last 4,000 characters, for failure messages. */
+  public String tail() {
+    try {
+      String text = Files.readString(log);
+      return text.substring(Math.max(0, text.length() - 4000));
+    } catch (IOException e) {
+      return "(no console: " + e + ")";
+    }
+  }
+
+  /** Stops the run as Ctrl+C would (SIGTERM), forcibly if it has not ended after 30 s. */
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+}
