@@ -27,19 +27,21 @@ class PackageRulesTest {
     MAY_USE.put("metrics", Set.of());
     MAY_USE.put("client", Set.of());
     MAY_USE.put("threads", Set.of());
-    MAY_USE.put("store", Set.of("metrics", "threads"));
-    MAY_USE.put("wire", Set.of("store"));
+    MAY_USE.put("chunk", Set.of());
+    MAY_USE.put("store", Set.of("chunk", "metrics", "threads"));
+    MAY_USE.put("wire", Set.of("chunk"));
     MAY_USE.put("auth", Set.of("config", "wire"));
     MAY_USE.put("guard", Set.of("config", "metrics"));
-    MAY_USE.put("delivery", Set.of("store", "wire", "config", "metrics", "threads"));
-    MAY_USE.put("fanout", Set.of("delivery", "wire", "store", "config", "metrics"));
-    MAY_USE.put("outbox", Set.of("fanout", "store", "metrics"));
+    MAY_USE.put("delivery", Set.of("chunk", "store", "wire", "config", "metrics", "threads"));
+    MAY_USE.put("fanout", Set.of("delivery", "wire", "chunk", "config", "metrics"));
+    MAY_USE.put("outbox", Set.of("fanout", "chunk", "store", "metrics"));
     MAY_USE.put("demo", Set.of("client", "config", "auth"));
     MAY_USE.put(
         "app",
         Set.of(
             "config",
             "metrics",
+            "chunk",
             "store",
             "delivery",
             "fanout",
@@ -51,7 +53,17 @@ class PackageRulesTest {
             "threads"));
     MAY_USE.put(
         "web",
-        Set.of("app", "config", "metrics", "store", "wire", "delivery", "demo", "auth", "guard"));
+        Set.of(
+            "app",
+            "config",
+            "metrics",
+            "chunk",
+            "store",
+            "wire",
+            "delivery",
+            "demo",
+            "auth",
+            "guard"));
     MAY_USE.put("launch", Set.of("config"));
   }
 

@@ -1,6 +1,6 @@
 package io.chunkrelay.delivery;
 
-import io.chunkrelay.store.StoredChunk;
+import io.chunkrelay.chunk.StoredChunk;
 import io.chunkrelay.wire.WireFormat;
 import java.nio.charset.StandardCharsets;
 

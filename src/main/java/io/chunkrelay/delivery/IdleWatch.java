@@ -1,7 +1,7 @@
 package io.chunkrelay.delivery;
 
-import io.chunkrelay.store.StreamInfo;
-import io.chunkrelay.store.StreamStatus;
+import io.chunkrelay.chunk.StreamInfo;
+import io.chunkrelay.chunk.StreamStatus;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -1,8 +1,8 @@
 package io.chunkrelay.delivery;
 
-import io.chunkrelay.store.ChunkPage;
+import io.chunkrelay.chunk.ChunkPage;
+import io.chunkrelay.chunk.StreamInfo;
 import io.chunkrelay.store.ChunkReader;
-import io.chunkrelay.store.StreamInfo;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;

@@ -1,8 +1,8 @@
 package io.chunkrelay.delivery;
 
+import io.chunkrelay.chunk.ChunkPage;
+import io.chunkrelay.chunk.StreamStatus;
 import io.chunkrelay.store.ChunkLogException;
-import io.chunkrelay.store.ChunkPage;
-import io.chunkrelay.store.StreamStatus;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;

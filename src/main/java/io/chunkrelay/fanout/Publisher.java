@@ -1,8 +1,8 @@
 package io.chunkrelay.fanout;
 
+import io.chunkrelay.chunk.StoredChunk;
 import io.chunkrelay.config.RedisSettings;
 import io.chunkrelay.metrics.Metrics;
-import io.chunkrelay.store.StoredChunk;
 import io.chunkrelay.wire.FanoutMessage;
 import io.chunkrelay.wire.FanoutSeal;
 import java.util.List;

@@ -1,8 +1,8 @@
 package io.chunkrelay.outbox;
 
+import io.chunkrelay.chunk.StoredChunk;
 import io.chunkrelay.fanout.Publisher;
 import io.chunkrelay.store.CommitListener;
-import io.chunkrelay.store.StoredChunk;
 import java.util.List;
 import java.util.Map;
 

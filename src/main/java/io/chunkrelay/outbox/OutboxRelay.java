@@ -1,9 +1,9 @@
 package io.chunkrelay.outbox;
 
+import io.chunkrelay.chunk.ChunkPage;
 import io.chunkrelay.fanout.Publisher;
 import io.chunkrelay.metrics.Metrics;
 import io.chunkrelay.store.ChunkLogException;
-import io.chunkrelay.store.ChunkPage;
 import io.chunkrelay.store.ChunkReader;
 import io.chunkrelay.store.Outbox;
 import io.chunkrelay.store.Outbox.Unpublished;

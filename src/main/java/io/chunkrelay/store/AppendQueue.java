@@ -1,5 +1,7 @@
 package io.chunkrelay.store;
 
+import io.chunkrelay.chunk.AppendRequest;
+import io.chunkrelay.chunk.Appended;
 import io.chunkrelay.metrics.Metrics;
 import java.sql.SQLTransientConnectionException;
 import java.util.ArrayList;
@@ -15,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 
 /**
  * Keeps appends to one stream in arrival order while they wait for the {@link GroupCommitter}: the
@@ -30,6 +33,7 @@ final class AppendQueue {
   private static final long MAX_BUSY_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   private final GroupLimits limits;
+  private final LongSupplier nanoTime;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition arrived = lock.newCondition();
 
@@ -48,7 +52,13 @@ final class AppendQueue {
   private record Backoff(long untilNanos, long delayNanos) {}
 
   AppendQueue(GroupLimits limits, Metrics metrics) {
+    this(limits, metrics, System::nanoTime);
+  }
+
+  /** With the clock {@code nanoTime} (in nanoseconds, as {@link System#nanoTime()}). */
+  AppendQueue(GroupLimits limits, Metrics metrics, LongSupplier nanoTime) {
     this.limits = limits;
+    this.nanoTime = nanoTime;
     this.busyWaits =
         metrics.counter(
             "chunk_relay_group_busy_total",
@@ -64,14 +74,7 @@ final class AppendQueue {
    * Queues an append; the future completes once a group with it committed, or with the reason it
    * was refused.
    */
-  CompletableFuture<Appended> submit(
-      String streamId,
-      List<NewChunk> chunks,
-      boolean batch,
-      String appendedBy,
-      String key,
-      ProducerClaim producer,
-      byte[] fingerprint) {
+  CompletableFuture<Appended> submit(AppendRequest request, byte[] fingerprint) {
     CompletableFuture<Appended> outcome = new CompletableFuture<>();
     lock.lock();
     try {
@@ -81,18 +84,7 @@ final class AppendQueue {
       }
       long arrival = arrivals++;
       pending.put(
-          arrival,
-          new PendingAppend(
-              streamId,
-              chunks,
-              batch,
-              appendedBy,
-              key,
-              producer,
-              fingerprint,
-              outcome,
-              arrival,
-              System.nanoTime()));
+          arrival, new PendingAppend(request, fingerprint, outcome, arrival, nanoTime.getAsLong()));
       arrived.signal();
     } finally {
       lock.unlock();
@@ -154,7 +146,7 @@ final class AppendQueue {
     lock.lock();
     try {
       while (true) {
-        long now = System.nanoTime();
+        long now = nanoTime.getAsLong();
         expire(now);
         if (pending.isEmpty()) {
           if (closed) {
@@ -165,7 +157,7 @@ final class AppendQueue {
         }
         if (limits.lingerMicros() > 0 && pending.size() < limits.maxAppends() && !closed) {
           arrived.await(limits.lingerMicros(), TimeUnit.MICROSECONDS);
-          now = System.nanoTime();
+          now = nanoTime.getAsLong();
         }
         List<PendingAppend> group = take(now);
         if (!group.isEmpty()) {
@@ -200,7 +192,7 @@ final class AppendQueue {
       if (backoff != null && backoff.untilNanos - now > 0) {
         continue;
       }
-      if (next.key() != null && keys.contains(next.streamId() + '\n' + next.key())) {
+      if (next.key().isPresent() && keys.contains(next.streamId() + '\n' + next.key().get())) {
         continue;
       }
       if (!group.isEmpty() && chunks + next.chunks().size() > limits.maxChunks()) {
@@ -209,8 +201,8 @@ final class AppendQueue {
       it.remove();
       group.add(next);
       chunks += next.chunks().size();
-      if (next.key() != null) {
-        keys.add(next.streamId() + '\n' + next.key());
+      if (next.key().isPresent()) {
+        keys.add(next.streamId() + '\n' + next.key().get());
       }
     }
     return group;
@@ -245,7 +237,7 @@ final class AppendQueue {
   void requeueBusy(List<PendingAppend> held) {
     lock.lock();
     try {
-      long now = System.nanoTime();
+      long now = nanoTime.getAsLong();
       for (PendingAppend append : held) {
         pending.put(append.arrival(), append);
         Backoff backoff = busy.get(append.streamId());
@@ -270,7 +262,7 @@ final class AppendQueue {
       if (busy.isEmpty()) {
         return List.of();
       }
-      long now = System.nanoTime();
+      long now = nanoTime.getAsLong();
       return group.stream()
           .filter(
               member -> {

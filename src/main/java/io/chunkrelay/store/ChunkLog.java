@@ -1,5 +1,10 @@
 package io.chunkrelay.store;
 
+import io.chunkrelay.chunk.AppendRequest;
+import io.chunkrelay.chunk.Appended;
+import io.chunkrelay.chunk.ChunkPage;
+import io.chunkrelay.chunk.NewChunk;
+import io.chunkrelay.chunk.StreamInfo;
 import io.chunkrelay.metrics.Metrics;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -65,54 +70,19 @@ public final class ChunkLog implements ChunkReader, AutoCloseable {
   }
 
   /**
-   * Appends {@code chunks} (at least one) to the stream, creating it if it does not exist. The
+   * Appends the request's chunks to its stream, creating the stream if it does not exist. The
    * future completes with their seqs once committed, or fails with {@link
-   * ChunkLogException.StreamCompleted}, {@link ChunkLogException.IdempotencyKeyReused} (nothing
-   * appended) or {@link StoreException} (nothing committed).
-   *
-   * @param batch whether the producer sent an array (kept with the idempotency key)
-   * @param idempotencyKey when present, a repeat of the same request returns the original seqs
-   * @param appendedBy the authenticated subject appending, stored with each chunk (empty on a node
-   *     without authentication)
+   * ChunkLogException.StreamCompleted}, {@link ChunkLogException.IdempotencyKeyReused}, {@link
+   * ChunkLogException.StaleProducerEpoch} or {@link ChunkLogException.ProducerSeqGap} (nothing
+   * appended), or with {@link StoreException} (nothing committed). An idempotent producer's chunks
+   * that the stream stored before are skipped ({@link Appended#duplicates()}).
    */
-  public CompletableFuture<Appended> append(
-      String streamId,
-      List<NewChunk> chunks,
-      boolean batch,
-      Optional<String> idempotencyKey,
-      Optional<String> appendedBy) {
-    if (chunks.isEmpty()) {
-      throw new IllegalArgumentException("an append needs at least one chunk");
-    }
+  public CompletableFuture<Appended> append(AppendRequest request) {
     return committer.submit(
-        streamId,
-        List.copyOf(chunks),
-        batch,
-        appendedBy.orElse(null),
-        idempotencyKey.orElse(null),
-        null,
-        idempotencyKey.isPresent() ? fingerprint(chunks, batch) : null);
-  }
-
-  /**
-   * Appends {@code chunks} (at least one) as an idempotent producer's chunks {@code
-   * producer.seq()}, {@code producer.seq() + 1}, ...: those the stream stored before from this
-   * producer and epoch are skipped ({@link Appended#duplicates()}), the rest appended. The future
-   * fails with {@link ChunkLogException.StaleProducerEpoch} or {@link
-   * ChunkLogException.ProducerSeqGap} (nothing appended), and otherwise as {@link #append(String,
-   * List, boolean, Optional, Optional)}'s.
-   */
-  public CompletableFuture<Appended> append(
-      String streamId,
-      List<NewChunk> chunks,
-      boolean batch,
-      ProducerClaim producer,
-      Optional<String> appendedBy) {
-    if (chunks.isEmpty()) {
-      throw new IllegalArgumentException("an append needs at least one chunk");
-    }
-    return committer.submit(
-        streamId, List.copyOf(chunks), batch, appendedBy.orElse(null), null, producer, null);
+        request,
+        request.idempotencyKey().isPresent()
+            ? fingerprint(request.chunks(), request.batch())
+            : null);
   }
 
   /** Commits what is pending, then refuses further appends. */

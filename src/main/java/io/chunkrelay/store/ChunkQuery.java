@@ -1,5 +1,8 @@
 package io.chunkrelay.store;
 
+import io.chunkrelay.chunk.ChunkPage;
+import io.chunkrelay.chunk.StoredChunk;
+import io.chunkrelay.chunk.StreamInfo;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

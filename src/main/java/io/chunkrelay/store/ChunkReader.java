@@ -1,5 +1,8 @@
 package io.chunkrelay.store;
 
+import io.chunkrelay.chunk.ChunkPage;
+import io.chunkrelay.chunk.StreamInfo;
+
 /**
  * Keeps delivery testable against promise 3 with a fake log. Reads a stream's head and its
  * committed chunks in seq order: the chunk log, or a fake in unit tests.

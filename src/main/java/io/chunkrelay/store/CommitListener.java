@@ -1,5 +1,6 @@
 package io.chunkrelay.store;
 
+import io.chunkrelay.chunk.StoredChunk;
 import java.util.List;
 import java.util.Map;
 

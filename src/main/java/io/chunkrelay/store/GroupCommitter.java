@@ -1,5 +1,8 @@
 package io.chunkrelay.store;
 
+import io.chunkrelay.chunk.AppendRequest;
+import io.chunkrelay.chunk.Appended;
+import io.chunkrelay.chunk.StoredChunk;
 import io.chunkrelay.metrics.Metrics;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -142,15 +145,8 @@ final class GroupCommitter implements AutoCloseable {
    * Queues an append for the next group that can write it; the future completes once that group
    * committed, or with the reason it was refused.
    */
-  CompletableFuture<Appended> submit(
-      String streamId,
-      List<NewChunk> chunks,
-      boolean batch,
-      String appendedBy,
-      String key,
-      ProducerClaim producer,
-      byte[] fingerprint) {
-    return queue.submit(streamId, chunks, batch, appendedBy, key, producer, fingerprint);
+  CompletableFuture<Appended> submit(AppendRequest request, byte[] fingerprint) {
+    return queue.submit(request, fingerprint);
   }
 
   private void run() {

@@ -1,18 +1,18 @@
 package io.chunkrelay.store;
 
+import io.chunkrelay.chunk.Appended;
+import io.chunkrelay.chunk.StoredChunk;
+import io.chunkrelay.chunk.StreamStatus;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -90,78 +90,61 @@ final class GroupTransaction {
   static Map<PendingAppend, Outcome> write(
       Connection connection, List<PendingAppend> group, Instant now, Set<String> knownStreams)
       throws SQLException, Retry {
-    Map<PendingAppend, Outcome> outcomes = new IdentityHashMap<>();
-    IdempotencyKeys.replayStored(connection, group, outcomes);
-    List<PendingAppend> writers = new ArrayList<>(group);
-    writers.removeIf(outcomes::containsKey);
-    if (writers.isEmpty()) {
-      return outcomes;
+    GroupPlan plan = new GroupPlan(group);
+    IdempotencyKeys.replayStored(connection, plan);
+    if (plan.undecided().isEmpty()) {
+      return plan.outcomes();
     }
     Timestamp at = Timestamp.from(now);
     createUnknownStreams(
         connection,
-        new TreeSet<>(writers.stream().map(PendingAppend::streamId).toList()),
+        new TreeSet<>(plan.undecided().stream().map(PendingAppend::streamId).toList()),
         knownStreams,
         at);
-    Map<PendingAppend, List<NewChunk>> toWrite = new IdentityHashMap<>();
-    ProducerFence.Decisions producers =
-        ProducerFence.decide(connection, writers, outcomes, toWrite);
-    writers.removeIf(outcomes::containsKey);
-    Map<String, Long> counts = new TreeMap<>();
-    for (PendingAppend member : writers) {
-      toWrite.putIfAbsent(member, member.chunks());
-      if (!producers.held().contains(member.streamId())) {
-        counts.merge(member.streamId(), (long) toWrite.get(member).size(), Long::sum);
-      }
-    }
+    ProducerFence.Decisions producers = ProducerFence.decide(connection, plan);
+    Map<String, Long> counts = plan.chunksPerStream(producers.held());
     Map<String, Long> before =
-        counts.isEmpty() ? Map.of() : moveAndInsert(connection, writers, toWrite, counts, at);
+        counts.isEmpty() ? Map.of() : moveAndInsert(connection, plan, counts, at);
 
-    Map<String, Long> completed = new HashMap<>();
+    // Streams the statement did not move: completed, held by another transaction, or gone.
     Set<String> unmoved = new TreeSet<>(counts.keySet());
     unmoved.addAll(producers.held());
     unmoved.removeAll(before.keySet());
+    Map<String, Long> completed = new HashMap<>();
     if (!unmoved.isEmpty()) {
       notMoved(connection, unmoved, completed, knownStreams);
     }
-    Map<String, Long> nextSeq = new HashMap<>();
-    List<PendingAppend> stored = new ArrayList<>();
-    for (PendingAppend member : writers) {
-      String streamId = member.streamId();
-      if (completed.containsKey(streamId)) {
-        outcomes.put(
-            member,
-            Outcome.refused(
-                new ChunkLogException.StreamCompleted(streamId, completed.get(streamId))));
-        continue;
-      }
-      if (!before.containsKey(streamId)) {
-        outcomes.put(member, Outcome.BUSY);
-        continue;
-      }
-      long first = nextSeq.computeIfAbsent(streamId, s -> before.get(s) + 1);
-      List<NewChunk> fresh = toWrite.get(member);
-      List<StoredChunk> chunks = new ArrayList<>(fresh.size());
-      long seq = first;
-      for (NewChunk chunk : fresh) {
-        chunks.add(
-            new StoredChunk(seq++, chunk.messageId(), chunk.content(), chunk.isFinal(), now));
-      }
-      nextSeq.put(streamId, seq);
-      stored.add(member);
-      producers.stored(member, seq - 1);
-      outcomes.put(
-          member, new Outcome(appended(member, first, seq - 1, producers), chunks, null, false));
+    List<GroupPlan.Stored> stored = plan.assignSeqs(before, now);
+    for (GroupPlan.Stored written : stored) {
+      producers.stored(written.member(), written.last());
+      plan.decide(
+          written.member(),
+          new Outcome(
+              appended(written.member(), written.first(), written.last(), producers),
+              written.chunks(),
+              null,
+              false));
+    }
+    for (PendingAppend member : plan.undecided()) {
+      Long lastSeq = completed.get(member.streamId());
+      plan.decide(
+          member,
+          lastSeq != null
+              ? Outcome.refused(new ChunkLogException.StreamCompleted(member.streamId(), lastSeq))
+              : Outcome.BUSY);
     }
     ProducerFence.save(connection, producers, at);
     IdempotencyKeys.insert(
-        connection, stored.stream().filter(m -> m.key() != null).toList(), outcomes, at);
-    return outcomes;
+        connection,
+        stored.stream().map(GroupPlan.Stored::member).filter(m -> m.key().isPresent()).toList(),
+        plan,
+        at);
+    return plan.outcomes();
   }
 
   private static Appended appended(
       PendingAppend member, long first, long last, ProducerFence.Decisions producers) {
-    if (member.producer() == null) {
+    if (member.producer().isEmpty()) {
       return Appended.of(member.streamId(), first, last, member.batch(), false);
     }
     return new Appended(
@@ -171,7 +154,7 @@ final class GroupTransaction {
         member.batch(),
         false,
         producers.skipped(member),
-        member.producer().seq() + member.chunks().size() - 1);
+        member.producer().get().seq() + member.chunks().size() - 1);
   }
 
   /** Creates, in stream-id order, the streams this node has not seen in the log yet. */
@@ -201,47 +184,17 @@ final class GroupTransaction {
    * group (1, 2, ... in arrival order) added to that head is its seq.
    */
   private static Map<String, Long> moveAndInsert(
-      Connection connection,
-      List<PendingAppend> writers,
-      Map<PendingAppend, List<NewChunk>> toWrite,
-      Map<String, Long> counts,
-      Timestamp at)
+      Connection connection, GroupPlan plan, Map<String, Long> counts, Timestamp at)
       throws SQLException {
-    int total = counts.values().stream().mapToInt(Long::intValue).sum();
-    String[] streams = new String[total];
-    Long[] offsets = new Long[total];
-    String[] messages = new String[total];
-    String[] contents = new String[total];
-    Boolean[] finals = new Boolean[total];
-    String[] authors = new String[total];
-    Map<String, Long> offset = new HashMap<>();
-    int i = 0;
-    for (PendingAppend member : writers) {
-      if (!counts.containsKey(member.streamId())) {
-        continue;
-      }
-      for (NewChunk chunk : toWrite.get(member)) {
-        streams[i] = member.streamId();
-        offsets[i] = offset.merge(member.streamId(), 1L, Long::sum);
-        messages[i] = chunk.messageId();
-        contents[i] = chunk.content();
-        finals[i] = chunk.isFinal();
-        authors[i] = member.appendedBy();
-        i++;
-      }
-    }
+    ArrayColumns wanted = ArrayColumns.of("varchar", "bigint");
+    counts.forEach(wanted::add);
+    ArrayColumns chunks = plan.chunkRows(counts);
     Map<String, Long> before = new HashMap<>();
     try (PreparedStatement statement = connection.prepareStatement(MOVE_AND_INSERT)) {
-      statement.setArray(1, connection.createArrayOf("varchar", counts.keySet().toArray()));
-      statement.setArray(2, connection.createArrayOf("bigint", counts.values().toArray()));
+      wanted.bind(connection, statement, 1);
       statement.setTimestamp(3, at);
       statement.setTimestamp(4, at);
-      statement.setArray(5, connection.createArrayOf("varchar", streams));
-      statement.setArray(6, connection.createArrayOf("bigint", offsets));
-      statement.setArray(7, connection.createArrayOf("varchar", messages));
-      statement.setArray(8, connection.createArrayOf("text", contents));
-      statement.setArray(9, connection.createArrayOf("boolean", finals));
-      statement.setArray(10, connection.createArrayOf("varchar", authors));
+      chunks.bind(connection, statement, 5);
       try (ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
           before.put(rows.getString(1), rows.getLong(2));

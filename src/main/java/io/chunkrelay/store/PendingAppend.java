@@ -1,28 +1,50 @@
 package io.chunkrelay.store;
 
+import io.chunkrelay.chunk.AppendRequest;
+import io.chunkrelay.chunk.Appended;
+import io.chunkrelay.chunk.NewChunk;
+import io.chunkrelay.chunk.ProducerClaim;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Keeps promise 1 for an append waiting for its group: the request as validated, and the future its
- * producer is answered through, completed only after the group committed (or with the reason it was
- * refused or failed).
+ * An append waiting for its group: the request as validated, and the future its producer is
+ * answered through, completed only after the group committed (a producer gets a seq only for a
+ * committed chunk), or with the reason it was refused or failed.
  *
- * @param appendedBy the authenticated subject appending, or null on a node without authentication
- * @param key the Idempotency-Key, or null
- * @param producer the idempotent producer's claim, or null
- * @param fingerprint SHA-256 of the request, compared with a stored key's
+ * @param fingerprint SHA-256 of the request, compared with a stored key's; null without a key
  * @param arrival its place in the node's order of arrival (appends to a stream are written in it)
  * @param submittedNanos when it was queued ({@link System#nanoTime()})
  */
 record PendingAppend(
-    String streamId,
-    List<NewChunk> chunks,
-    boolean batch,
-    String appendedBy,
-    String key,
-    ProducerClaim producer,
+    AppendRequest request,
     byte[] fingerprint,
     CompletableFuture<Appended> outcome,
     long arrival,
-    long submittedNanos) {}
+    long submittedNanos) {
+
+  String streamId() {
+    return request.streamId();
+  }
+
+  List<NewChunk> chunks() {
+    return request.chunks();
+  }
+
+  boolean batch() {
+    return request.batch();
+  }
+
+  Optional<String> appendedBy() {
+    return request.appendedBy();
+  }
+
+  Optional<String> key() {
+    return request.idempotencyKey();
+  }
+
+  Optional<ProducerClaim> producer() {
+    return request.producer();
+  }
+}

@@ -1,5 +1,7 @@
 package io.chunkrelay.store;
 
+import io.chunkrelay.chunk.ProducerClaim;
+
 /**
  * Keeps promise 2 for producers that resend: the rule that decides what of an idempotent producer's
  * append is new, with no I/O (the caller holds the stream's row lock, so the state it read is the

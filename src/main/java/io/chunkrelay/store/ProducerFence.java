@@ -1,11 +1,12 @@
 package io.chunkrelay.store;
 
+import io.chunkrelay.chunk.Appended;
+import io.chunkrelay.chunk.ProducerClaim;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -26,7 +27,7 @@ final class ProducerFence {
   /** A producer on a stream: the key of its state. */
   record Key(String streamId, String producerId) {
     static Key of(PendingAppend member) {
-      return new Key(member.streamId(), member.producer().producerId());
+      return new Key(member.streamId(), member.producer().orElseThrow().producerId());
     }
   }
 
@@ -49,7 +50,7 @@ final class ProducerFence {
 
     /** The member's new chunks were stored, the last at {@code lastSeq}. */
     void stored(PendingAppend member, long lastSeq) {
-      if (member.producer() != null) {
+      if (member.producer().isPresent()) {
         lastStreamSeq.put(Key.of(member), lastSeq);
       }
     }
@@ -58,20 +59,16 @@ final class ProducerFence {
   private ProducerFence() {}
 
   /**
-   * Decides every producer append among {@code writers}: a stale epoch or a hole is refused in
-   * {@code outcomes}; an append whose chunks were all stored before is answered there as such; for
-   * the rest, {@code toWrite} gets the chunks that are new.
+   * Decides every producer append the plan has not decided: a stale epoch or a hole is refused; an
+   * append whose chunks were all stored before is answered as such; the rest write only the chunks
+   * that are new.
    */
-  static Decisions decide(
-      Connection connection,
-      List<PendingAppend> writers,
-      Map<PendingAppend, GroupTransaction.Outcome> outcomes,
-      Map<PendingAppend, List<NewChunk>> toWrite)
-      throws SQLException {
+  static Decisions decide(Connection connection, GroupPlan plan) throws SQLException {
+    List<PendingAppend> writers = plan.undecided();
     Decisions decisions = new Decisions();
     Set<String> streams = new TreeSet<>();
     for (PendingAppend member : writers) {
-      if (member.producer() != null) {
+      if (member.producer().isPresent()) {
         streams.add(member.streamId());
       }
     }
@@ -83,21 +80,21 @@ final class ProducerFence {
     Map<Key, Long> lastStreamSeqs = new HashMap<>();
     Map<Key, ProducerCheck.State> states = read(connection, writers, locked, lastStreamSeqs);
     for (PendingAppend member : writers) {
-      if (member.producer() == null || !locked.contains(member.streamId())) {
+      if (member.producer().isEmpty() || !locked.contains(member.streamId())) {
         continue;
       }
       Key key = Key.of(member);
-      ProducerClaim claim = member.producer();
+      ProducerClaim claim = member.producer().get();
       int size = member.chunks().size();
       ProducerCheck.Verdict verdict = ProducerCheck.decide(states.get(key), claim, size);
       if (verdict instanceof ProducerCheck.Stale stale) {
-        outcomes.put(
+        plan.decide(
             member,
             GroupTransaction.Outcome.refused(
                 new ChunkLogException.StaleProducerEpoch(
                     member.streamId(), claim.producerId(), claim.epoch(), stale.currentEpoch())));
       } else if (verdict instanceof ProducerCheck.Gap gap) {
-        outcomes.put(
+        plan.decide(
             member,
             GroupTransaction.Outcome.refused(
                 new ChunkLogException.ProducerSeqGap(
@@ -106,7 +103,7 @@ final class ProducerFence {
         if (accept.skip() == size) {
           long last = claim.seq() + size - 1;
           boolean endsAtLast = last == accept.next().lastSeq();
-          outcomes.put(
+          plan.decide(
               member,
               new GroupTransaction.Outcome(
                   Appended.allDuplicates(
@@ -124,7 +121,7 @@ final class ProducerFence {
         lastStreamSeqs.remove(key);
         decisions.reached.put(key, accept.next());
         decisions.skipped.put(member, accept.skip());
-        toWrite.put(member, member.chunks().subList(accept.skip(), size));
+        plan.writeOnly(member, member.chunks().subList(accept.skip(), size));
       }
     }
     return decisions;
@@ -135,36 +132,27 @@ final class ProducerFence {
     if (decisions.lastStreamSeq.isEmpty()) {
       return;
     }
-    int n = decisions.lastStreamSeq.size();
-    String[] streams = new String[n];
-    String[] producers = new String[n];
-    Long[] epochs = new Long[n];
-    Long[] lastSeqs = new Long[n];
-    Long[] streamSeqs = new Long[n];
-    int i = 0;
+    ArrayColumns rows = ArrayColumns.of("varchar", "varchar", "bigint", "bigint", "bigint");
     for (Map.Entry<Key, Long> stored : decisions.lastStreamSeq.entrySet()) {
       ProducerCheck.State state = decisions.reached.get(stored.getKey());
-      streams[i] = stored.getKey().streamId();
-      producers[i] = stored.getKey().producerId();
-      epochs[i] = state.epoch();
-      lastSeqs[i] = state.lastSeq();
-      streamSeqs[i] = stored.getValue();
-      i++;
+      rows.add(
+          stored.getKey().streamId(),
+          stored.getKey().producerId(),
+          state.epoch(),
+          state.lastSeq(),
+          stored.getValue());
     }
     try (PreparedStatement upsert =
         connection.prepareStatement(
             "insert into producers (stream_id, producer_id, epoch, last_seq, last_stream_seq,"
-                + " updated_at) select s, p, e, l, q, ? from unnest(?::varchar[], ?::varchar[],"
-                + " ?::bigint[], ?::bigint[], ?::bigint[]) as t(s, p, e, l, q)"
+                + " updated_at) select s, p, e, l, q, ? from "
+                + rows.unnest()
+                + " as t(s, p, e, l, q)"
                 + " on conflict (stream_id, producer_id) do update set epoch = excluded.epoch,"
                 + " last_seq = excluded.last_seq, last_stream_seq = excluded.last_stream_seq,"
                 + " updated_at = excluded.updated_at")) {
       upsert.setTimestamp(1, at);
-      upsert.setArray(2, connection.createArrayOf("varchar", streams));
-      upsert.setArray(3, connection.createArrayOf("varchar", producers));
-      upsert.setArray(4, connection.createArrayOf("bigint", epochs));
-      upsert.setArray(5, connection.createArrayOf("bigint", lastSeqs));
-      upsert.setArray(6, connection.createArrayOf("bigint", streamSeqs));
+      rows.bind(connection, upsert, 2);
       upsert.executeUpdate();
     }
   }
@@ -193,29 +181,26 @@ final class ProducerFence {
       Set<String> locked,
       Map<Key, Long> lastStreamSeqs)
       throws SQLException {
-    List<String> streams = new ArrayList<>();
-    List<String> producers = new ArrayList<>();
+    ArrayColumns wanted = ArrayColumns.of("varchar", "varchar");
     Set<Key> asked = new HashSet<>();
     for (PendingAppend member : writers) {
-      if (member.producer() != null
+      if (member.producer().isPresent()
           && locked.contains(member.streamId())
           && asked.add(Key.of(member))) {
-        streams.add(member.streamId());
-        producers.add(member.producer().producerId());
+        wanted.add(member.streamId(), member.producer().get().producerId());
       }
     }
     Map<Key, ProducerCheck.State> states = new HashMap<>();
-    if (streams.isEmpty()) {
+    if (wanted.isEmpty()) {
       return states;
     }
     try (PreparedStatement select =
         connection.prepareStatement(
             "select p.stream_id, p.producer_id, p.epoch, p.last_seq, p.last_stream_seq"
-                + " from producers p"
-                + " join unnest(?::varchar[], ?::varchar[]) as w(stream_id, producer_id)"
-                + " using (stream_id, producer_id)")) {
-      select.setArray(1, connection.createArrayOf("varchar", streams.toArray()));
-      select.setArray(2, connection.createArrayOf("varchar", producers.toArray()));
+                + " from producers p join "
+                + wanted.unnest()
+                + " as w(stream_id, producer_id) using (stream_id, producer_id)")) {
+      wanted.bind(connection, select, 1);
       try (ResultSet rows = select.executeQuery()) {
         while (rows.next()) {
           Key key = new Key(rows.getString(1), rows.getString(2));

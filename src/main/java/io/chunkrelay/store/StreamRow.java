@@ -1,5 +1,6 @@
 package io.chunkrelay.store;
 
+import io.chunkrelay.chunk.StreamStatus;
 import jakarta.persistence.Column;
 import jakarta.persistence.Convert;
 import jakarta.persistence.Entity;

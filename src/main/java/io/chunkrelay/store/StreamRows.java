@@ -1,5 +1,7 @@
 package io.chunkrelay.store;
 
+import io.chunkrelay.chunk.StreamInfo;
+import io.chunkrelay.chunk.StreamStatus;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,5 +1,6 @@
 package io.chunkrelay.store;
 
+import io.chunkrelay.chunk.StreamStatus;
 import jakarta.persistence.AttributeConverter;
 import jakarta.persistence.Converter;
 

@@ -1,7 +1,7 @@
 package io.chunkrelay.web;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.chunkrelay.store.Appended;
+import io.chunkrelay.chunk.Appended;
 import io.chunkrelay.wire.WireFormat;
 
 /**

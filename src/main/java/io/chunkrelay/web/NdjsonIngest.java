@@ -1,11 +1,12 @@
 package io.chunkrelay.web;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chunkrelay.chunk.AppendRequest;
+import io.chunkrelay.chunk.Appended;
+import io.chunkrelay.chunk.NewChunk;
+import io.chunkrelay.chunk.ProducerClaim;
 import io.chunkrelay.config.RelayConfig.Limits;
-import io.chunkrelay.store.Appended;
 import io.chunkrelay.store.ChunkLog;
-import io.chunkrelay.store.NewChunk;
-import io.chunkrelay.store.ProducerClaim;
 import io.chunkrelay.wire.ProblemType;
 import io.chunkrelay.wire.WireFormat;
 import jakarta.servlet.AsyncContext;
@@ -267,10 +268,11 @@ final class NdjsonIngest implements ReadListener, AsyncListener {
           new ArrayList<>(waiting.subList(0, Math.min(waiting.size(), maxBatchChunks)));
       waiting.subList(0, batch.size()).clear();
       inFlight = true;
-      CompletableFuture<Appended> committed =
-          producer.isPresent()
-              ? log.append(streamId, batch, true, producer.get().after(linesSent), subject)
-              : log.append(streamId, batch, true, Optional.empty(), subject);
+      AppendRequest append = AppendRequest.of(streamId, batch, true).by(subject);
+      if (producer.isPresent()) {
+        append = append.asProducer(producer.get().after(linesSent));
+      }
+      CompletableFuture<Appended> committed = log.append(append);
       linesSent += batch.size();
       committed.whenComplete(this::committed);
       return;

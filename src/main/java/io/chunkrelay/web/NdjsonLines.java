@@ -1,6 +1,6 @@
 package io.chunkrelay.web;
 
-import io.chunkrelay.store.NewChunk;
+import io.chunkrelay.chunk.NewChunk;
 import io.chunkrelay.wire.ProblemType;
 import java.io.ByteArrayOutputStream;
 import java.util.function.Consumer;

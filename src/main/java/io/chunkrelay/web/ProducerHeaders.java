@@ -1,6 +1,6 @@
 package io.chunkrelay.web;
 
-import io.chunkrelay.store.ProducerClaim;
+import io.chunkrelay.chunk.ProducerClaim;
 import io.chunkrelay.wire.ProblemType;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;

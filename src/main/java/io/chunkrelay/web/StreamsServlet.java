@@ -5,15 +5,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chunkrelay.auth.Denied;
 import io.chunkrelay.auth.Grant;
 import io.chunkrelay.auth.Scope;
+import io.chunkrelay.chunk.AppendRequest;
+import io.chunkrelay.chunk.Appended;
+import io.chunkrelay.chunk.ChunkPage;
+import io.chunkrelay.chunk.ProducerClaim;
+import io.chunkrelay.chunk.StoredChunk;
+import io.chunkrelay.chunk.StreamInfo;
 import io.chunkrelay.config.RelayConfig.Limits;
 import io.chunkrelay.guard.Guard;
-import io.chunkrelay.store.Appended;
 import io.chunkrelay.store.ChunkLog;
 import io.chunkrelay.store.ChunkLogException;
-import io.chunkrelay.store.ChunkPage;
-import io.chunkrelay.store.ProducerClaim;
-import io.chunkrelay.store.StoredChunk;
-import io.chunkrelay.store.StreamInfo;
 import io.chunkrelay.wire.ProblemType;
 import io.chunkrelay.wire.StreamIdGrammar;
 import io.chunkrelay.wire.WireFormat;
@@ -184,10 +185,10 @@ public final class StreamsServlet extends HttpServlet {
         deadlines,
         (async, body) -> {
           ChunkRequestParser.ParsedAppend parsed = parser.parse(body);
+          AppendRequest append =
+              AppendRequest.of(streamId, parsed.chunks(), parsed.batch()).by(subject).withKey(key);
           CompletableFuture<Appended> committed =
-              producer.isPresent()
-                  ? log.append(streamId, parsed.chunks(), parsed.batch(), producer.get(), subject)
-                  : log.append(streamId, parsed.chunks(), parsed.batch(), key, subject);
+              log.append(producer.isPresent() ? append.asProducer(producer.get()) : append);
           return AsyncAppend.answerWhenCommitted(async, streamId, committed, appendTimeoutMillis);
         });
   }

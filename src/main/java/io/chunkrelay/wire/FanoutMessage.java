@@ -2,7 +2,7 @@ package io.chunkrelay.wire;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import io.chunkrelay.store.StoredChunk;
+import io.chunkrelay.chunk.StoredChunk;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;

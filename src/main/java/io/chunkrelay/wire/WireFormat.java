@@ -8,8 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.chunkrelay.store.StoredChunk;
-import io.chunkrelay.store.StreamInfo;
+import io.chunkrelay.chunk.StoredChunk;
+import io.chunkrelay.chunk.StreamInfo;
 import java.io.IOException;
 import java.io.StringWriter;
 

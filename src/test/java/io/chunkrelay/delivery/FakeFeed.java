@@ -1,6 +1,6 @@
 package io.chunkrelay.delivery;
 
-import io.chunkrelay.store.StoredChunk;
+import io.chunkrelay.chunk.StoredChunk;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;

@@ -1,11 +1,11 @@
 package io.chunkrelay.delivery;
 
+import io.chunkrelay.chunk.ChunkPage;
+import io.chunkrelay.chunk.StoredChunk;
+import io.chunkrelay.chunk.StreamInfo;
+import io.chunkrelay.chunk.StreamStatus;
 import io.chunkrelay.store.ChunkLogException;
-import io.chunkrelay.store.ChunkPage;
 import io.chunkrelay.store.ChunkReader;
-import io.chunkrelay.store.StoredChunk;
-import io.chunkrelay.store.StreamInfo;
-import io.chunkrelay.store.StreamStatus;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.chunkrelay.store.StoredChunk;
+import io.chunkrelay.chunk.StoredChunk;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

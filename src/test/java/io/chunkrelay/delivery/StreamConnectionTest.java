@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.chunkrelay.chunk.StoredChunk;
 import io.chunkrelay.config.RelayConfig.DeliverySettings;
 import io.chunkrelay.metrics.Metrics;
-import io.chunkrelay.store.StoredChunk;
 import io.chunkrelay.testing.Await;
 import java.time.Duration;
 import java.util.List;

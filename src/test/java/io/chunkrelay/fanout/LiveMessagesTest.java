@@ -2,11 +2,11 @@ package io.chunkrelay.fanout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.chunkrelay.chunk.StoredChunk;
 import io.chunkrelay.delivery.Frame;
 import io.chunkrelay.delivery.LiveEvent;
 import io.chunkrelay.delivery.LiveListener;
 import io.chunkrelay.metrics.Metrics;
-import io.chunkrelay.store.StoredChunk;
 import io.chunkrelay.wire.FanoutMessage;
 import io.chunkrelay.wire.FanoutSeal;
 import io.chunkrelay.wire.WireFormat;

@@ -3,6 +3,7 @@ package io.chunkrelay.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
+import io.chunkrelay.chunk.ProducerClaim;
 import java.util.ArrayList;
 import java.util.List;
 import net.jqwik.api.ForAll;

@@ -2,8 +2,8 @@ package io.chunkrelay.web;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.chunkrelay.chunk.NewChunk;
 import io.chunkrelay.config.RelayConfig.Limits;
-import io.chunkrelay.store.NewChunk;
 import java.nio.charset.StandardCharsets;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;

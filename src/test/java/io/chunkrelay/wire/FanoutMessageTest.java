@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.chunkrelay.store.StoredChunk;
+import io.chunkrelay.chunk.StoredChunk;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,9 +1,9 @@
 package io.chunkrelay.it.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.chunkrelay.chunk.StoredChunk;
 import io.chunkrelay.config.RelayConfig;
 import io.chunkrelay.config.SettingSource;
-import io.chunkrelay.store.StoredChunk;
 import io.chunkrelay.wire.FanoutMessage;
 import io.chunkrelay.wire.WireFormat;
 import jakarta.websocket.OnClose;

@@ -1,12 +1,12 @@
 package io.chunkrelay.it.support;
 
+import io.chunkrelay.chunk.StoredChunk;
 import io.chunkrelay.config.RedisSettings;
 import io.chunkrelay.delivery.LiveEvent;
 import io.chunkrelay.delivery.LiveListener;
 import io.chunkrelay.fanout.Publisher;
 import io.chunkrelay.fanout.RedisFeed;
 import io.chunkrelay.metrics.Metrics;
-import io.chunkrelay.store.StoredChunk;
 import io.chunkrelay.testing.Await;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package io.chunkrelay.store;
+package io.chunkrelay.chunk;
 
 /**
  * Keeps promise 2: a chunk has no seq until the log gives it one. A chunk a producer asks to

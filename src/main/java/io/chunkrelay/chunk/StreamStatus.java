@@ -1,4 +1,4 @@
-package io.chunkrelay.store;
+package io.chunkrelay.chunk;
 
 /**
  * Keeps a completed stream final. Life of a stream: open until a producer completes it; completed
@@ -19,7 +19,8 @@ public enum StreamStatus {
     return wireName;
   }
 
-  static StreamStatus fromWireName(String name) {
+  /** The status {@link #wireName()} names; an unknown name is an error. */
+  public static StreamStatus fromWireName(String name) {
     for (StreamStatus status : values()) {
       if (status.wireName.equals(name)) {
         return status;

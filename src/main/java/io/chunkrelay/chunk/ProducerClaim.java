@@ -1,4 +1,4 @@
-package io.chunkrelay.store;
+package io.chunkrelay.chunk;
 
 /**
  * Keeps promise 2 for producers that resend: an append's claim to be the next work of an idempotent

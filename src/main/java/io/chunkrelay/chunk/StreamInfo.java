@@ -1,4 +1,4 @@
-package io.chunkrelay.store;
+package io.chunkrelay.chunk;
 
 import java.time.Instant;
 

@@ -1,4 +1,4 @@
-package io.chunkrelay.store;
+package io.chunkrelay.chunk;
 
 /**
  * Keeps promise 1: an outcome exists only once committed.
@@ -22,7 +22,7 @@ public record Appended(
     long producerSeq) {
 
   /** An append without an idempotent producer. */
-  static Appended of(
+  public static Appended of(
       String streamId, long firstSeq, long lastSeq, boolean batch, boolean replayed) {
     return new Appended(streamId, firstSeq, lastSeq, batch, replayed, 0, -1);
   }
@@ -31,7 +31,7 @@ public record Appended(
    * An idempotent producer's append of which every chunk was stored before; {@code lastSeq} is the
    * seq of its last chunk when that is the producer's last stored chunk (the usual resend), else 0.
    */
-  static Appended allDuplicates(
+  public static Appended allDuplicates(
       String streamId, boolean batch, int duplicates, long producerSeq, long lastSeq) {
     return new Appended(streamId, 0, lastSeq, batch, false, duplicates, producerSeq);
   }
