@@ -1,5 +1,6 @@
 package io.chunkrelay.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -393,9 +394,27 @@ class AuthIT {
     assertEquals(401, http.get("metrics").status());
     assertEquals(
         403, get(http, "metrics", TestTokens.token("svc", "produce subscribe", "*")).status());
-    Http.Response metrics = get(http, "metrics", TestTokens.token("ops", "admin"));
+    String admin = TestTokens.token("ops", "admin");
+    Http.Response metrics = get(http, "metrics", admin);
     assertEquals(200, metrics.status());
-    assertTrue(metrics.body().contains("chunk_relay_"));
+    assertTrue(
+        metrics.body().contains("# TYPE chunk_relay_publishes_total counter"), metrics.body());
+    // The admin's page counts what the node does: one more append, one more publish.
+    long before = counter(get(http, "metrics", admin).body(), "chunk_relay_publishes_total");
+    String stream = "metrics-" + UUID.randomUUID();
+    assertEquals(
+        201,
+        http.postJson(
+                "api/streams/" + stream + "/chunks",
+                Http.chunk("m", "counted"),
+                TestTokens.bearer(TestTokens.token("svc", "produce", stream)))
+            .status());
+    await("the publish counted")
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                counter(get(http, "metrics", admin).body(), "chunk_relay_publishes_total")
+                    > before);
     Http.Response health = http.get("health");
     assertEquals(200, health.status());
     assertFalse(health.body().contains("jdbc:"), health.body());
@@ -453,6 +472,16 @@ class AuthIT {
                         List.of()))
             .status(),
         "cross-site WebSocket hijacking");
+  }
+
+  /** A counter's value in Prometheus text. */
+  private static long counter(String metrics, String name) {
+    for (String line : metrics.split("\n")) {
+      if (line.startsWith(name + " ")) {
+        return Long.parseLong(line.substring(name.length() + 1).trim());
+      }
+    }
+    throw new AssertionError(name + " is missing from\n" + metrics);
   }
 
   private static Http.Response get(Http http, String path, String token) {

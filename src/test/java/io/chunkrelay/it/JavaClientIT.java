@@ -1,5 +1,6 @@
 package io.chunkrelay.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +14,7 @@ import io.chunkrelay.client.Subscription;
 import io.chunkrelay.it.support.ChunkTable;
 import io.chunkrelay.it.support.Deployments;
 import io.chunkrelay.it.support.FaultyProxy;
+import io.chunkrelay.it.support.Http;
 import io.chunkrelay.it.support.TestServices;
 import io.chunkrelay.testing.Await;
 import java.net.URI;
@@ -164,7 +166,12 @@ class JavaClientIT {
         append =
             CompletableFuture.supplyAsync(
                 () -> producer.append(stream, new Draft("m1", "once ", false), "key-" + stream));
-        Await.sleep(2_500);
+        // The first request waits behind the lock until its answer is given up for lost and the
+        // same request comes again: then two of them wait for a group.
+        Http http = new Http(base);
+        await("the producer's retry")
+            .atMost(Duration.ofSeconds(20))
+            .until(() -> http.metric("chunk_relay_appends_pending") >= 2);
         lock.commit();
       }
       Appended appended = append.get(30, TimeUnit.SECONDS);

@@ -1,5 +1,6 @@
 package io.chunkrelay.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +12,10 @@ import io.chunkrelay.it.support.TomcatNode;
 import io.chunkrelay.it.support.WsClient;
 import io.chunkrelay.launch.LocalServices;
 import io.chunkrelay.testing.Json;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,6 +74,8 @@ class RedisOutageIT {
       append(http, chunks, 1, 5);
       client.receiveSeqs(received, 5, Duration.ofSeconds(20));
       assertEquals("up", http.get("health").json().get("redis").asText());
+      long connectsBefore = http.metric("chunk_relay_redis_reconnects_total");
+      assertTrue(connectsBefore >= 1, "the subscriber connected at start-up");
 
       redis.stop();
       awaitRedis(http, "down");
@@ -80,12 +87,20 @@ class RedisOutageIT {
       awaitRedis(http, "up");
       append(http, chunks, 16, 25);
       client.receiveSeqs(received, 25, Duration.ofSeconds(20));
+      assertTrue(
+          http.metric("chunk_relay_redis_reconnects_total") > connectsBefore,
+          "the subscriber connected again when Redis returned");
       // The relay republishes 6..15 once Redis is back: the client must not see them twice.
-      Thread.sleep(2_500);
+      await("the relay's watermark over all 25 chunks")
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> publishedSeq(stream) == 25);
+      assertTrue(
+          http.metric("chunk_relay_outbox_relayed_chunks_total") >= 10,
+          "the relay republished what the outage left unpublished");
       try {
-        received.add(JSON.readTree(client.next(Duration.ofMillis(200))).get("seq").asLong());
+        received.add(JSON.readTree(client.next(Duration.ofMillis(500))).get("seq").asLong());
       } catch (AssertionError nothingMore) {
-        // as it should be
+        // as it should be: every republished seq was one the client had
       }
     }
     assertEquals(LongStream.rangeClosed(1, 25).boxed().toList(), received);
@@ -93,8 +108,18 @@ class RedisOutageIT {
         LongStream.rangeClosed(1, 25).boxed().toList(),
         ChunkTable.chunks(stream).stream().map(ChunkTable.Row::seq).toList(),
         "the table holds 1..25 without gap or duplicate");
-    String metrics = http.get("metrics").body();
-    assertTrue(metrics.contains("chunk_relay_redis_reconnects_total"), metrics);
+  }
+
+  /** The stream's outbox watermark: the last seq noted as published. */
+  private static long publishedSeq(String stream) throws SQLException {
+    try (Connection connection = TestServices.database().connect();
+        PreparedStatement select =
+            connection.prepareStatement("select published_seq from streams where stream_id = ?")) {
+      select.setString(1, stream);
+      try (ResultSet row = select.executeQuery()) {
+        return row.next() ? row.getLong(1) : 0;
+      }
+    }
   }
 
   private static void append(Http http, String path, int from, int to) {
@@ -105,14 +130,9 @@ class RedisOutageIT {
     }
   }
 
-  private static void awaitRedis(Http http, String state) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (System.nanoTime() < deadline) {
-      if (state.equals(http.get("health").json().get("redis").asText())) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("the node never saw Redis " + state);
+  private static void awaitRedis(Http http, String state) {
+    await("the node to see Redis " + state)
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> state.equals(http.get("health").json().get("redis").asText()));
   }
 }

@@ -1,5 +1,6 @@
 package io.chunkrelay.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -81,7 +82,9 @@ class WebSocketIT {
   void aNodeSubscribesEachStreamOnceWhateverItsConnectionsAndLetsGoAfterTheLast() throws Exception {
     String stream = "ws-refcount-" + UUID.randomUUID();
     String channel = TestServices.channelPrefix() + "stream:" + stream;
-    new Http(base).postJson("api/streams/" + stream + "/chunks", Http.chunk("m", "one"));
+    Http http = new Http(base);
+    long openBefore = http.metric("chunk_relay_ws_connections");
+    http.postJson("api/streams/" + stream + "/chunks", Http.chunk("m", "one"));
     try (Jedis redis = new Jedis(URI.create(TestServices.redisUrl()))) {
       WsClient first = WsClient.connect(uri("ws/streams/" + stream));
       WsClient second = WsClient.connect(uri("ws/streams/" + stream));
@@ -92,14 +95,15 @@ class WebSocketIT {
       assertEquals(1L, subscribers(redis, channel), "one SUBSCRIBE for three connections");
       first.close();
       second.close();
-      Thread.sleep(300);
+      // Once the node let go of two connections, the stream is still subscribed for the third.
+      await("the node to release two connections")
+          .atMost(WAIT)
+          .until(() -> http.metric("chunk_relay_ws_connections") == openBefore + 1);
       assertEquals(1L, subscribers(redis, channel), "still one connection left");
       third.close();
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      while (subscribers(redis, channel) != 0 && System.nanoTime() < deadline) {
-        Thread.sleep(50);
-      }
-      assertEquals(0L, subscribers(redis, channel), "unsubscribed after the last connection");
+      await("the UNSUBSCRIBE after the last connection")
+          .atMost(WAIT)
+          .until(() -> subscribers(redis, channel) == 0);
     }
   }
 
