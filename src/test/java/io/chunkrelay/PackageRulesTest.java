@@ -67,6 +67,18 @@ class PackageRulesTest {
     MAY_USE.put("launch", Set.of("config"));
   }
 
+  /** Each role of the web edge and the roles it may use (the wiring in web itself uses all). */
+  private static final Map<String, Set<String>> WEB_ROLES = new LinkedHashMap<>();
+
+  static {
+    WEB_ROLES.put("http", Set.of());
+    WEB_ROLES.put("edge", Set.of("http"));
+    WEB_ROLES.put("api", Set.of("http", "edge"));
+    WEB_ROLES.put("socket", Set.of("edge"));
+    WEB_ROLES.put("ops", Set.of());
+    WEB_ROLES.put("demo", Set.of("http", "api"));
+  }
+
   private static final JavaClasses PRODUCT =
       new ClassFileImporter()
           .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
@@ -102,6 +114,39 @@ class PackageRulesTest {
           .because(entry.getKey() + " may use only " + entry.getValue())
           .check(PRODUCT);
     }
+  }
+
+  @Test
+  void everyWebRoleUsesOnlyTheRolesBelowIt() {
+    for (Map.Entry<String, Set<String>> entry : WEB_ROLES.entrySet()) {
+      Set<String> forbidden = new TreeSet<>(WEB_ROLES.keySet());
+      forbidden.remove(entry.getKey());
+      forbidden.removeAll(entry.getValue());
+      noClasses()
+          .that()
+          .resideInAPackage(ROOT + "web." + entry.getKey() + "..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(
+              java.util.stream.Stream.concat(
+                      forbidden.stream().map(p -> ROOT + "web." + p + ".."),
+                      java.util.stream.Stream.of(ROOT + "web"))
+                  .toArray(String[]::new))
+          .because("web." + entry.getKey() + " may use only " + entry.getValue())
+          .check(PRODUCT);
+    }
+  }
+
+  @Test
+  void everyWebClassBelongsToARole() {
+    Set<String> unknown = new TreeSet<>();
+    PRODUCT.stream()
+        .filter(c -> c.getPackageName().startsWith(ROOT + "web."))
+        .map(c -> c.getPackageName().substring((ROOT + "web.").length()).split("\\.")[0])
+        .filter(role -> !WEB_ROLES.containsKey(role))
+        .forEach(unknown::add);
+    org.junit.jupiter.api.Assertions.assertEquals(
+        Set.of(), unknown, "web packages without import rules: add them to WEB_ROLES");
   }
 
   @Test

@@ -1,7 +1,7 @@
 package io.chunkrelay.chunk;
 
 /**
- * Keeps promise 1: an outcome exists only once committed.
+ * Keeps promise 1 (ack means durable): an outcome exists only once committed.
  *
  * <p>The committed outcome of an append: seqs {@code firstSeq..lastSeq} of {@code streamId}, or,
  * when {@link #count()} is 0, nothing new (every chunk was an idempotent producer's resend).

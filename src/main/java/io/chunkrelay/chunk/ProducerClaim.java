@@ -1,10 +1,10 @@
 package io.chunkrelay.chunk;
 
 /**
- * Keeps promise 2 for producers that resend: an append's claim to be the next work of an idempotent
- * producer (the Durable Streams / Kafka model). The append's chunks are that producer's chunks
- * number {@code seq}, {@code seq + 1}, ... of session {@code epoch}; chunks it stored before are
- * skipped, not stored twice.
+ * Keeps promise 2 (gap-free, commit-ordered seqs) for producers that resend: an append's claim to
+ * be the next work of an idempotent producer (the Durable Streams / Kafka model). The append's
+ * chunks are that producer's chunks number {@code seq}, {@code seq + 1}, ... of session {@code
+ * epoch}; chunks it stored before are skipped, not stored twice.
  *
  * @param producerId the producer's stable name ({@code Producer-Id})
  * @param epoch its session, raised when it restarts ({@code Producer-Epoch}, from 0)

@@ -3,8 +3,8 @@ package io.chunkrelay.chunk;
 import java.time.Instant;
 
 /**
- * Keeps promise 2 visible: the head one read saw. What the log knows about a stream at one moment.
- * {@code completedAt} is null while open.
+ * Keeps promise 2 (gap-free, commit-ordered seqs) visible: the head one read saw. What the log
+ * knows about a stream at one moment. {@code completedAt} is null while open.
  */
 public record StreamInfo(
     String streamId,

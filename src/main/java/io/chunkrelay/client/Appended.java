@@ -1,7 +1,7 @@
 package io.chunkrelay.client;
 
 /**
- * Keeps promise 1 visible to a producer.
+ * Keeps promise 1 (ack means durable) visible to a producer.
  *
  * <p>What an append got: the seqs of its chunks ({@code firstSeq == lastSeq} for one chunk), and
  * whether the server recognised a retry and replayed the original answer instead of appending.

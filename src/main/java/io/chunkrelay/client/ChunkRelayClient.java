@@ -19,8 +19,8 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
- * Keeps promises 1 and 3 for a JVM application: appends retried under one Idempotency-Key,
- * subscriptions that resume.
+ * Keeps promises 1 and 3 (ack means durable; exactly once, in order) for a JVM application: appends
+ * retried under one Idempotency-Key, subscriptions that resume.
  *
  * <p>A Chunk Relay node (or a load balancer in front of several) seen from a JVM application.
  *

@@ -1,7 +1,7 @@
 package io.chunkrelay.client;
 
 /**
- * Keeps promise 8 visible to a JVM caller.
+ * Keeps promise 8 (bad input gets a clear error and changes nothing) visible to a JVM caller.
  *
  * <p>A request the server refused ({@link #status()} and the problem's stable {@link #code()}, such
  * as {@code stream-completed}), or one that still failed after every retry (status 0 when no answer

@@ -17,9 +17,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Keeps promises 1 and 2 for a reply streamed as it is generated: every {@link #write} becomes one
- * line of one open request ({@code application/x-ndjson}), which the node commits and delivers as
- * it arrives, so a subscriber sees each token at once without a request per token.
+ * Keeps promises 1 and 2 (ack means durable; gap-free, commit-ordered seqs) for a reply streamed as
+ * it is generated: every {@link #write} becomes one line of one open request ({@code
+ * application/x-ndjson}), which the node commits and delivers as it arrives, so a subscriber sees
+ * each token at once without a request per token.
  *
  * <p>The writer is an idempotent producer: its lines carry {@code Producer-Id}, {@code
  * Producer-Epoch} and {@code Producer-Seq} (line i of the reply is number i). When the request

@@ -9,11 +9,11 @@ import java.net.http.HttpResponse;
 import java.util.Set;
 
 /**
- * Keeps promise 1 for a producer that got no answer: sends a request again, unchanged (so with the
- * same Idempotency-Key), while there is no answer or the answer is 429, 500, 502, 503 or 504 (or
- * 401 token-expired, at once, with the token provider's next token), waiting the backoff or the
- * server's {@code Retry-After}, whichever is longer. Any other refusal, or the last attempt's
- * failure, is thrown as a {@link ChunkRelayException} with the problem's code.
+ * Keeps promise 1 (ack means durable) for a producer that got no answer: sends a request again,
+ * unchanged (so with the same Idempotency-Key), while there is no answer or the answer is 429, 500,
+ * 502, 503 or 504 (or 401 token-expired, at once, with the token provider's next token), waiting
+ * the backoff or the server's {@code Retry-After}, whichever is longer. Any other refusal, or the
+ * last attempt's failure, is thrown as a {@link ChunkRelayException} with the problem's code.
  */
 final class RetryingRequests {
   private static final Set<Integer> RETRYABLE = Set.of(429, 500, 502, 503, 504);

@@ -12,7 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Keeps promise 3 on the client's side, as a second line of defence.
+ * Keeps promise 3 (exactly once, in order) on the client's side, as a second line of defence.
  *
  * <p>One stream followed over a WebSocket, from a seq on, until the stream completes or {@link
  * #close()} is called.

@@ -5,10 +5,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Keeps promise 6: the node's open connections by id, and the only judge of whether one may be sent
- * to. Fails closed: an unknown id is never ready, a connection that is not the one registered under
- * its id is never ready, and registering an id that is already registered is an error rather than a
- * silent replacement. Every send asks it first ({@link Sender}).
+ * Keeps promise 6 (fail closed): the node's open connections by id, and the only judge of whether
+ * one may be sent to. Fails closed: an unknown id is never ready, a connection that is not the one
+ * registered under its id is never ready, and registering an id that is already registered is an
+ * error rather than a silent replacement. Every send asks it first ({@link Sender}).
  */
 public final class ConnectionRegistry {
   private final Map<String, StreamConnection> connections = new ConcurrentHashMap<>();

@@ -16,7 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps promises 3 to 6 for a whole node: the door through which WebSocket connections enter
+ * Keeps promises 3 to 6 (exactly once, in order; subscribe first, then backfill; lossless under
+ * pressure; fail closed) for a whole node: the door through which WebSocket connections enter
  * delivery. It owns what every {@link StreamConnection} shares (a {@link DeliveryContext}: the
  * registry, a small thread pool, a timer) and closes them all with 1001 when the node stops.
  */

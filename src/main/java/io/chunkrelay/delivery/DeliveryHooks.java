@@ -3,7 +3,7 @@ package io.chunkrelay.delivery;
 import java.util.ServiceLoader;
 
 /**
- * Keeps promise 4 testable at its two critical moments.
+ * Keeps promise 4 (subscribe first, then backfill) testable at its two critical moments.
  *
  * <p>Test seams at the two moments that decide gap-freedom, so a test can pause one connection
  * there and append meanwhile. Production WARs contain no implementation: hooks exist only if a

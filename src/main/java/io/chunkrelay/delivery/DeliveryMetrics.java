@@ -3,8 +3,8 @@ package io.chunkrelay.delivery;
 import io.chunkrelay.metrics.Metrics;
 
 /**
- * Keeps promise 5 observable. Makes delivery observable: the node's delivery counters and gauges,
- * shared by connections.
+ * Keeps promise 5 (lossless under pressure) observable. Makes delivery observable: the node's
+ * delivery counters and gauges, shared by connections.
  */
 final class DeliveryMetrics implements SeqMerger.Tally {
   final Metrics.Counter framesSent;

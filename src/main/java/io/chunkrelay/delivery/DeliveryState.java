@@ -4,7 +4,7 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * Keeps promise 6 and the delivery state machine in one place.
+ * Keeps promise 6 (fail closed) and the delivery state machine in one place.
  *
  * <p>The life of one connection's delivery. All legal transitions are listed here and nowhere else:
  *

@@ -13,15 +13,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps promise 7's idle check ("an idle connection checks the stream head") at a cost that does
- * not grow with the connections: per stream per node, not per connection. Every {@code pollMillis}
- * it looks at the live connections by stream; a stream none of whose connections progressed for
- * {@code idleCheckMillis} (or {@code pollMillis} while one of them hears no feed), and that was not
- * checked within that time, has its head read once; only the connections behind that head (or of a
- * stream completed since) are told they may have missed something, and read the log themselves
- * (through {@link SharedReads}, so connections at the same place share the read). A quiet stream
- * whose connections are all at its head costs one primary-key read per interval, whatever the
- * number of its connections.
+ * Keeps the idle check of promise 7 (Redis accelerates, PostgreSQL decides: "an idle connection
+ * checks the stream head") at a cost that does not grow with the connections: per stream per node,
+ * not per connection. Every {@code pollMillis} it looks at the live connections by stream; a stream
+ * none of whose connections progressed for {@code idleCheckMillis} (or {@code pollMillis} while one
+ * of them hears no feed), and that was not checked within that time, has its head read once; only
+ * the connections behind that head (or of a stream completed since) are told they may have missed
+ * something, and read the log themselves (through {@link SharedReads}, so connections at the same
+ * place share the read). A quiet stream whose connections are all at its head costs one primary-key
+ * read per interval, whatever the number of its connections.
  *
  * <p>Runs on the node's delivery timer; it reads the connections' volatile progress and posts work
  * to their own executors, never touching their mergers.

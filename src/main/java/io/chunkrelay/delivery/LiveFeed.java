@@ -3,7 +3,8 @@ package io.chunkrelay.delivery;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Keeps promise 4's contract: a subscription counts only once confirmed.
+ * Keeps the contract of promise 4 (subscribe first, then backfill): a subscription counts only once
+ * confirmed.
  *
  * <p>A node's source of live chunks: Redis Pub/Sub in production ({@code
  * io.chunkrelay.fanout.RedisFeed}), a hand-driven fake in unit tests.

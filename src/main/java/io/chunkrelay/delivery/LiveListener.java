@@ -1,7 +1,8 @@
 package io.chunkrelay.delivery;
 
 /**
- * Keeps promise 7's recoveries in the connection's hands.
+ * Keeps the recoveries of promise 7 (Redis accelerates, PostgreSQL decides) in the connection's
+ * hands.
  *
  * <p>Receives a stream's live events from a {@link LiveFeed}. Called on the feed's own thread: an
  * implementation must hand the work off and return at once.

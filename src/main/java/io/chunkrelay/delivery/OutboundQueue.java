@@ -3,9 +3,10 @@ package io.chunkrelay.delivery;
 import java.util.ArrayList;
 
 /**
- * Keeps promise 5's bound: one connection's frames waiting to be sent, bounded by count and by
- * bytes. Frames being sent stay in the queue until their sends complete, so the bound covers them
- * too. Not thread-safe: used only on its connection's serial executor.
+ * Keeps the bound of promise 5 (lossless under pressure): one connection's frames waiting to be
+ * sent, bounded by count and by bytes. Frames being sent stay in the queue until their sends
+ * complete, so the bound covers them too. Not thread-safe: used only on its connection's serial
+ * executor.
  */
 final class OutboundQueue {
   // frames.get(head) is the head; removed frames before it are dropped in bulk (amortised O(1)),

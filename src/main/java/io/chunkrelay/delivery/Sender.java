@@ -3,11 +3,11 @@ package io.chunkrelay.delivery;
 import java.util.function.Consumer;
 
 /**
- * Keeps promise 6 on the way out: a frame goes to the client only while the registry holds this
- * very connection ready. Up to {@value #WINDOW} frames of a connection are in flight at once, so
- * the container writes what is queued together (one flush for many frames) instead of one frame per
- * round trip; they stay in the connection's bounded queue until their sends complete, which is what
- * bounds a slow client's memory (a send completes when the container took its bytes).
+ * Keeps promise 6 (fail closed) on the way out: a frame goes to the client only while the registry
+ * holds this very connection ready. Up to {@value #WINDOW} frames of a connection are in flight at
+ * once, so the container writes what is queued together (one flush for many frames) instead of one
+ * frame per round trip; they stay in the connection's bounded queue until their sends complete,
+ * which is what bounds a slow client's memory (a send completes when the container took its bytes).
  */
 final class Sender {
   private final StreamConnection connection;

@@ -4,10 +4,11 @@ import java.util.List;
 import java.util.TreeMap;
 
 /**
- * Keeps promises 3 to 5 for one connection, as a plain class without threads, clocks or I/O: given
- * the live chunks as they arrive and the pages read from the chunk log, it decides what to queue
- * for the client next and when the log must be read. Its shell, {@link StreamConnection}, performs
- * the reads and the sends it asks for and feeds their outcomes back.
+ * Keeps promises 3 to 5 (exactly once, in order; subscribe first, then backfill; lossless under
+ * pressure) for one connection, as a plain class without threads, clocks or I/O: given the live
+ * chunks as they arrive and the pages read from the chunk log, it decides what to queue for the
+ * client next and when the log must be read. Its shell, {@link StreamConnection}, performs the
+ * reads and the sends it asks for and feeds their outcomes back.
  *
  * <p>{@code next} is the seq of the next chunk to queue. Until the first read reached the log's
  * head, live chunks are held; after a read, held chunks continue from {@code next} (a held chunk

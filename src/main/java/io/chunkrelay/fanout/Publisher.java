@@ -17,7 +17,8 @@ import redis.clients.jedis.JedisPool;
 import redis.clients.jedis.Pipeline;
 
 /**
- * Keeps promise 7's "Redis accelerates" and never publishes before commit.
+ * Keeps the "Redis accelerates" of promise 7 (Redis accelerates, PostgreSQL decides) and never
+ * publishes before commit.
  *
  * <p>PUBLISHes committed chunks and completions to their stream's channel, after commit and never
  * inside a transaction. A failed publish loses nothing (subscribers find the chunks in the log), so

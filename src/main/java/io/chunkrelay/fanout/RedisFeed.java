@@ -16,8 +16,9 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPubSub;
 
 /**
- * Keeps promise 7's "Redis accelerates": the node's one Redis subscriber connection, shared by all
- * its WebSocket connections, which tells them when it may have missed something.
+ * Keeps the "Redis accelerates" of promise 7 (Redis accelerates, PostgreSQL decides): the node's
+ * one Redis subscriber connection, shared by all its WebSocket connections, which tells them when
+ * it may have missed something.
  *
  * <p>Streams are SUBSCRIBEd on first use and UNSUBSCRIBEd when their last listener leaves (a local
  * reference count); a subscription counts only once Redis confirmed it. A dedicated thread reads

@@ -10,9 +10,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArraySet;
 
 /**
- * Keeps promise 4's "Redis confirmed the SUBSCRIBE" honest for every stream a node listens to: the
- * node's topic registry, one entry a stream with a local reference count of listeners, and whether
- * Redis confirmed that stream's SUBSCRIBE on the current connection.
+ * Keeps the "Redis confirmed the SUBSCRIBE" of promise 4 (subscribe first, then backfill) honest
+ * for every stream a node listens to: the node's topic registry, one entry a stream with a local
+ * reference count of listeners, and whether Redis confirmed that stream's SUBSCRIBE on the current
+ * connection.
  *
  * <p>Not thread-safe: {@link RedisFeed} calls it under its one lock, so that a topic's state and
  * the connection's state change together. Futures are returned to be completed, and listeners to be

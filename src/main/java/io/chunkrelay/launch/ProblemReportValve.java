@@ -10,11 +10,12 @@ import org.apache.catalina.valves.ErrorReportValve;
 import org.apache.coyote.ActionCode;
 
 /**
- * Keeps promise 8 for the requests Tomcat refuses before the web application sees them (a path with
- * {@code %2f} or {@code %00}, an id of 60 KB, a header too large, too many parameters, TRACE):
- * under {@code /api/} and {@code /ws/} the answer is a problem+json like the API's own (same {@code
- * type} prefix, a stable {@code code}), never Tomcat's HTML page; elsewhere it is Tomcat's page
- * without its report or server version. Neither ever carries a stack trace.
+ * Keeps promise 8 (bad input gets a clear error and changes nothing) for the requests Tomcat
+ * refuses before the web application sees them (a path with {@code %2f} or {@code %00}, an id of 60
+ * KB, a header too large, too many parameters, TRACE): under {@code /api/} and {@code /ws/} the
+ * answer is a problem+json like the API's own (same {@code type} prefix, a stable {@code code}),
+ * never Tomcat's HTML page; elsewhere it is Tomcat's page without its report or server version.
+ * Neither ever carries a stack trace.
  *
  * <p>The web application's own problems never reach here: they are written before this valve runs,
  * and it leaves any answer that has a body alone.

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Keeps promise 7's fast path.
+ * Keeps the fast path of promise 7 (Redis accelerates, PostgreSQL decides).
  *
  * <p>After commit: publish a group's chunks at once, in one Redis pipeline, and note the published
  * ranges for the watermark.

@@ -19,12 +19,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps promise 7's second half, "a node that dies between commit and publish loses nothing":
- * publishes what was committed but not published for longer than {@code relayAfterMillis} (the
- * chunks of a node that died between commit and publish, or of a Redis outage). Every node flushes
- * its watermarks on each tick; one node at a time, the holder of the {@link RelayLock}, also
- * relays. If that node dies, its lock is freed with its session and another node takes over at its
- * next tick.
+ * Keeps the second half of promise 7 (Redis accelerates, PostgreSQL decides), "a node that dies
+ * between commit and publish loses nothing": publishes what was committed but not published for
+ * longer than {@code relayAfterMillis} (the chunks of a node that died between commit and publish,
+ * or of a Redis outage). Every node flushes its watermarks on each tick; one node at a time, the
+ * holder of the {@link RelayLock}, also relays. If that node dies, its lock is freed with its
+ * session and another node takes over at its next tick.
  */
 public final class OutboxRelay implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OutboxRelay.class);

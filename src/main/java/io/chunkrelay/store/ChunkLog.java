@@ -21,8 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps promises 1 and 2: the append-only chunk log of every stream, the store's face to the rest
- * of the node.
+ * Keeps promises 1 and 2 (ack means durable; gap-free, commit-ordered seqs): the append-only chunk
+ * log of every stream, the store's face to the rest of the node.
  *
  * <p>Appends are group-committed ({@link GroupCommitter}): concurrent appends, to any streams, are
  * written together in one transaction that locks each stream's row in stream-id order, takes {@code

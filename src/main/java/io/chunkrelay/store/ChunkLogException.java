@@ -1,7 +1,7 @@
 package io.chunkrelay.store;
 
 /**
- * Keeps promise 8: a refusal changes nothing.
+ * Keeps promise 8 (bad input gets a clear error and changes nothing): a refusal changes nothing.
  *
  * <p>A request the chunk log refused for a reason the caller can act on; nothing was changed. Each
  * subclass is one reason, mapped to one stable error code by the API.

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Keeps promise 7's side effects after commit.
+ * Keeps the side effects of promise 7 (Redis accelerates, PostgreSQL decides) after commit.
  *
  * <p>Told about changes to the chunk log after they committed (never inside the transaction), so
  * that others may observe them: the fan-out to Redis. An implementation must not throw and must not

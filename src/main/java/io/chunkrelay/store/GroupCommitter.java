@@ -22,12 +22,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps promises 1 and 2 at load: group commit. Appends from concurrent requests, to any streams,
- * wait here; one committer thread takes whatever is pending when the previous commit ends (no fixed
- * wait when idle, at most {@code maxAppends} appends and {@code maxChunks} chunks) and writes it in
- * one transaction ({@link GroupTransaction}). Each producer is answered only after that transaction
- * committed. One thread means one group at a time, so appends to a stream keep their arrival order
- * and commit order stays seq order.
+ * Keeps promises 1 and 2 (ack means durable; gap-free, commit-ordered seqs) at load: group commit.
+ * Appends from concurrent requests, to any streams, wait here; one committer thread takes whatever
+ * is pending when the previous commit ends (no fixed wait when idle, at most {@code maxAppends}
+ * appends and {@code maxChunks} chunks) and writes it in one transaction ({@link
+ * GroupTransaction}). Each producer is answered only after that transaction committed. One thread
+ * means one group at a time, so appends to a stream keep their arrival order and commit order stays
+ * seq order.
  *
  * <p>A stream whose row another transaction holds (a DBA's, another node's group) is skipped, not
  * waited for: its appends stay queued, in order, and are tried again after a short backoff, while

@@ -16,16 +16,17 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Keeps promises 1 and 2 for a whole group of appends with set-based statements: the keys already
- * stored are looked up in one query; streams new to the log are created in one insert; then ONE
- * statement locks every stream's row in stream-id order, moves each head by the group's chunk count
- * for that stream ({@code UPDATE ... FROM unnest(...) RETURNING}) and inserts the chunks at the
- * seqs that follow ({@code INSERT ... SELECT FROM unnest(...)} joined to the update's result); the
- * keys go in with one more insert. Idempotent producers' appends are decided first, under their
- * streams' row locks ({@link ProducerFence}): only their new chunks go into that statement, and
- * their state is stored after it. Seqs are handed out per stream in the group's arrival order, so
- * appends to one stream keep their order. A group of known streams without keys or producers is
- * that one statement and the caller's COMMIT.
+ * Keeps promises 1 and 2 (ack means durable; gap-free, commit-ordered seqs) for a whole group of
+ * appends with set-based statements: the keys already stored are looked up in one query; streams
+ * new to the log are created in one insert; then ONE statement locks every stream's row in
+ * stream-id order, moves each head by the group's chunk count for that stream ({@code UPDATE ...
+ * FROM unnest(...) RETURNING}) and inserts the chunks at the seqs that follow ({@code INSERT ...
+ * SELECT FROM unnest(...)} joined to the update's result); the keys go in with one more insert.
+ * Idempotent producers' appends are decided first, under their streams' row locks ({@link
+ * ProducerFence}): only their new chunks go into that statement, and their state is stored after
+ * it. Seqs are handed out per stream in the group's arrival order, so appends to one stream keep
+ * their order. A group of known streams without keys or producers is that one statement and the
+ * caller's COMMIT.
  *
  * <p>A row another transaction holds (a DBA's, another node's group) is skipped, not waited for
  * ({@code SKIP LOCKED}): one held row never stalls the streams grouped with it, and a group never

@@ -10,11 +10,12 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Keeps promise 1 for retried requests inside a group's transaction: the {@code idempotency_keys}
- * of an append made with an Idempotency-Key. Members whose key is stored are answered from it (the
- * original seqs, or a refusal when the key came with another body) before anything is written; the
- * keys of the members written are stored in the same transaction, and one a concurrent twin on
- * another node stored first makes the group run again, when the look-up answers it.
+ * Keeps promise 1 (ack means durable) for retried requests inside a group's transaction: the {@code
+ * idempotency_keys} of an append made with an Idempotency-Key. Members whose key is stored are
+ * answered from it (the original seqs, or a refusal when the key came with another body) before
+ * anything is written; the keys of the members written are stored in the same transaction, and one
+ * a concurrent twin on another node stored first makes the group run again, when the look-up
+ * answers it.
  */
 final class IdempotencyKeys {
   private IdempotencyKeys() {}

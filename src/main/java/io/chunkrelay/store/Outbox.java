@@ -15,9 +15,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps promise 7's "publishing never is impossible" on the table side: the {@code published_seq}
- * watermark of {@code streams}, which streams are behind it, and the advisory lock that elects the
- * one node that relays. Callers hold plain values; the SQL stays here.
+ * Keeps the "publishing never is impossible" of promise 7 (Redis accelerates, PostgreSQL decides)
+ * on the table side: the {@code published_seq} watermark of {@code streams}, which streams are
+ * behind it, and the advisory lock that elects the one node that relays. Callers hold plain values;
+ * the SQL stays here.
  */
 public final class Outbox {
   /** The advisory lock key: "chunk-relay outbox relay" as a number any DBA can look up. */

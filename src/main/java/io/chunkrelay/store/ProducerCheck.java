@@ -3,10 +3,10 @@ package io.chunkrelay.store;
 import io.chunkrelay.chunk.ProducerClaim;
 
 /**
- * Keeps promise 2 for producers that resend: the rule that decides what of an idempotent producer's
- * append is new, with no I/O (the caller holds the stream's row lock, so the state it read is the
- * state). Per stream and producer the log keeps the session ({@code epoch}) and the number of the
- * last chunk stored in it:
+ * Keeps promise 2 (gap-free, commit-ordered seqs) for producers that resend: the rule that decides
+ * what of an idempotent producer's append is new, with no I/O (the caller holds the stream's row
+ * lock, so the state it read is the state). Per stream and producer the log keeps the session
+ * ({@code epoch}) and the number of the last chunk stored in it:
  *
  * <ul>
  *   <li>an epoch below the stored one is a fenced-off zombie: {@link Stale}, nothing stored;

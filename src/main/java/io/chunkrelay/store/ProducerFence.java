@@ -16,12 +16,13 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Keeps promise 2 for idempotent producers inside a group's transaction: locks the rows of the
- * streams they write to (skipping rows another transaction holds, as the group's main statement
- * does), reads each producer's state, decides every producer append in arrival order with {@link
- * ProducerCheck} (so two appends of one producer in one group see each other), and, once the chunks
- * are in, stores the state the stored appends reached. Reading, deciding and storing all happen
- * under the stream's row lock, so two nodes' groups cannot both accept the same chunk.
+ * Keeps promise 2 (gap-free, commit-ordered seqs) for idempotent producers inside a group's
+ * transaction: locks the rows of the streams they write to (skipping rows another transaction
+ * holds, as the group's main statement does), reads each producer's state, decides every producer
+ * append in arrival order with {@link ProducerCheck} (so two appends of one producer in one group
+ * see each other), and, once the chunks are in, stores the state the stored appends reached.
+ * Reading, deciding and storing all happen under the stream's row lock, so two nodes' groups cannot
+ * both accept the same chunk.
  */
 final class ProducerFence {
   /** A producer on a stream: the key of its state. */

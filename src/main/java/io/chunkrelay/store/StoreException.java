@@ -4,8 +4,8 @@ import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 
 /**
- * Keeps promise 1: a failed operation committed nothing. The database failed a chunk-log operation;
- * the cause carries the SQLState. Nothing committed.
+ * Keeps promise 1 (ack means durable): a failed operation committed nothing. The database failed a
+ * chunk-log operation; the cause carries the SQLState. Nothing committed.
  */
 public final class StoreException extends RuntimeException {
   private static final long serialVersionUID = 1L;

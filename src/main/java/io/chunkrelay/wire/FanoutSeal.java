@@ -9,7 +9,8 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Keeps promise 9 on Redis: a fan-out message is believed only if a node of the cluster wrote it.
+ * Keeps promise 9 (nobody reads or writes a stream they were not given) on Redis: a fan-out message
+ * is believed only if a node of the cluster wrote it.
  *
  * <p>Sealed, a message is {@code s1.<mac>.<body>}: the body (a {@link FanoutMessage}) behind an
  * HMAC-SHA256, in base64url, over the channel and the body, keyed with a key derived from the

@@ -1,7 +1,7 @@
 package io.chunkrelay.wire;
 
 /**
- * Keeps promise 8's codes stable.
+ * Keeps the codes of promise 8 (bad input gets a clear error and changes nothing) stable.
  *
  * <p>Every error the API and the WebSocket endpoint report. The {@link #code()} is stable: clients
  * and tests match on it (as the problem's {@code code} member, as the last segment of its {@code

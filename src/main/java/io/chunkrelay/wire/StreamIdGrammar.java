@@ -3,8 +3,8 @@ package io.chunkrelay.wire;
 import java.util.regex.Pattern;
 
 /**
- * Keeps promise 8 for stream ids. Stream ids: 1 to {@code maxChars} (at most 128) characters of
- * {@code [A-Za-z0-9._:-]}.
+ * Keeps promise 8 (bad input gets a clear error and changes nothing) for stream ids. Stream ids: 1
+ * to {@code maxChars} (at most 128) characters of {@code [A-Za-z0-9._:-]}.
  */
 public final class StreamIdGrammar {
   private static final Pattern ALLOWED = Pattern.compile("[A-Za-z0-9._:-]+");

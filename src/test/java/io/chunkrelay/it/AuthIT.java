@@ -366,10 +366,20 @@ class AuthIT {
         redis.clients.jedis.Jedis redis =
             new redis.clients.jedis.Jedis(URI.create(TestServices.redisUrl()))) {
       assertTrue(client.next(Duration.ofSeconds(10)).contains("real 1"));
+      String admin = TestTokens.token("ops", "admin");
+      long forgedBefore =
+          counter(get(http, "metrics", admin).body(), "chunk_relay_live_messages_forged_total");
       // An unsealed forgery, and one sealed with a key that is not the cluster's.
       redis.publish(channel, forgedChunk);
       redis.publish(channel, "s1." + "A".repeat(43) + "." + forgedChunk);
-      Thread.sleep(300);
+      await("both forgeries heard and dropped")
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  counter(
+                          get(http, "metrics", admin).body(),
+                          "chunk_relay_live_messages_forged_total")
+                      >= forgedBefore + 2);
       http.postJson("api/streams/" + stream + "/chunks", Http.chunk("m1", "real 2"), producer);
       String second = client.next(Duration.ofSeconds(10));
       assertTrue(second.contains("\"seq\":2") && second.contains("real 2"), second);

@@ -1,5 +1,6 @@
 package io.chunkrelay.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -130,14 +131,10 @@ class DatabaseOutageIT {
   }
 
   /** Appends once the node reaches PostgreSQL again, retrying for up to 30 s. */
-  private static Http.Response appendOnceRecovered(Http http, String path, String content)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    Http.Response appended = http.postJson(path, Http.chunk("m", content));
-    while (appended.status() != 201 && System.nanoTime() < deadline) {
-      Thread.sleep(200);
-      appended = http.postJson(path, Http.chunk("m", content));
-    }
-    return appended;
+  private static Http.Response appendOnceRecovered(Http http, String path, String content) {
+    return await("an append the recovered node stores")
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> http.postJson(path, Http.chunk("m", content)), r -> r.status() == 201);
   }
 }

@@ -3,22 +3,20 @@ package io.chunkrelay.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
 import io.chunkrelay.demo.SimulatedAssistant;
 import io.chunkrelay.it.support.ChunkTable;
 import io.chunkrelay.it.support.DemoBrowser;
 import io.chunkrelay.it.support.Deployments;
 import io.chunkrelay.it.support.FaultyProxy;
 import io.chunkrelay.it.support.Http;
+import io.chunkrelay.it.support.OtherOriginPage;
 import io.chunkrelay.it.support.TestServices;
 import io.chunkrelay.it.support.TestTokens;
 import io.chunkrelay.launch.LocalServices;
 import io.chunkrelay.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.net.URL;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -89,18 +87,8 @@ class DemoPageIT {
         </script></body></html>
         """
             .formatted(base, stream, TestTokens.token("page", "subscribe", stream));
-    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", OTHER_ORIGIN_PORT), 0);
-    server.createContext(
-        "/",
-        exchange -> {
-          byte[] body = page.getBytes(StandardCharsets.UTF_8);
-          exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
-          exchange.sendResponseHeaders(200, body.length);
-          exchange.getResponseBody().write(body);
-          exchange.close();
-        });
-    server.start();
-    try (DemoBrowser browser = DemoBrowser.open(OTHER_ORIGIN + "/")) {
+    try (OtherOriginPage other = OtherOriginPage.serve(OTHER_ORIGIN_PORT, page);
+        DemoBrowser browser = DemoBrowser.open(other.url())) {
       Http http = new Http(base);
       String[] producer = TestTokens.bearer(TestTokens.token("writer", "produce", stream));
       for (String word : List.of("across ", "origins")) {
@@ -113,8 +101,6 @@ class DemoPageIT {
       browser.waitUntil(d -> d.getTitle().startsWith("complete: "));
       assertEquals("complete: across origins", browser.title());
       assertEquals(List.of(), browser.consoleErrors());
-    } finally {
-      server.stop(0);
     }
   }
 

@@ -126,10 +126,7 @@ class JavaClientIT {
       for (int i = 1; i <= 20; i++) {
         producer.append(stream, "m1", "w" + i, false);
       }
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (seqs.size() < 20 && System.nanoTime() < deadline) {
-        Await.sleep(20);
-      }
+      await("the first 20 chunks").atMost(Duration.ofSeconds(30)).until(() -> seqs.size() >= 20);
       // The connection neither closes nor passes a byte from now on: only a ping can tell.
       proxy.silenceOpenConnections();
       for (int i = 21; i <= 40; i++) {

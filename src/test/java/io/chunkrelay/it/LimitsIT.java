@@ -1,5 +1,6 @@
 package io.chunkrelay.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -125,16 +126,11 @@ class LimitsIT {
       assertEquals(429, refused.status());
       open.remove(0).close();
       // The closed connection's place comes back once the server saw the close.
-      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      WsClient again = null;
-      while (again == null && System.nanoTime() < deadline) {
-        try {
-          again = WsClient.connect(socket);
-        } catch (WsClient.Refused stillFull) {
-          Thread.sleep(100);
-        }
-      }
-      assertTrue(again != null, "a place freed by a close is given to the next client");
+      WsClient again =
+          await("a place freed by a close, given to the next client")
+              .atMost(Duration.ofSeconds(10))
+              .ignoreException(WsClient.Refused.class)
+              .until(() -> WsClient.connect(socket), client -> client != null);
       open.add(again);
     } finally {
       open.forEach(WsClient::close);

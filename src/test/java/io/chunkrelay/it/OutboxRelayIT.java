@@ -1,17 +1,14 @@
 package io.chunkrelay.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chunkrelay.it.support.ChunkTable;
 import io.chunkrelay.it.support.Http;
-import io.chunkrelay.it.support.TestServices;
 import io.chunkrelay.it.support.TomcatNode;
 import io.chunkrelay.it.support.WsClient;
 import io.chunkrelay.testing.Json;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -85,37 +82,19 @@ class OutboxRelayIT {
           "outbox relay delivered unpublished chunks after %d ms%n",
           (System.nanoTime() - start) / 1_000_000);
     }
-    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-    while (publishedSeq(stream) != 5 && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-    }
-    assertEquals(5, publishedSeq(stream), "the watermark catches up with the head");
+    await("the watermark to catch up with the head")
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> ChunkTable.publishedSeq(stream) == 5);
     assertEquals(
         List.of(1L, 2L, 3L, 4L, 5L),
         ChunkTable.chunks(stream).stream().map(ChunkTable.Row::seq).toList(),
         "the table holds 1..5 without gap or duplicate");
   }
 
-  private static long publishedSeq(String stream) throws Exception {
-    try (Connection connection = TestServices.database().connect();
-        PreparedStatement select =
-            connection.prepareStatement("select published_seq from streams where stream_id = ?")) {
-      select.setString(1, stream);
-      try (ResultSet row = select.executeQuery()) {
-        row.next();
-        return row.getLong(1);
-      }
-    }
-  }
-
-  private static void awaitMetric(TomcatNode node, String name, long value) throws Exception {
+  private static void awaitMetric(TomcatNode node, String name, long value) {
     Http http = new Http(node.base());
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (http.metric(name) != value) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(node.name() + " never reported " + name + " " + value);
-      }
-      Thread.sleep(100);
-    }
+    await(node.name() + " to report " + name + " " + value)
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> http.metric(name) == value);
   }
 }

@@ -5,14 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import io.chunkrelay.it.support.DemoBrowser;
 import io.chunkrelay.it.support.EmbeddedRun;
 import io.chunkrelay.it.support.Http;
+import io.chunkrelay.it.support.OtherOriginPage;
 import io.chunkrelay.launch.LocalServices;
 import java.io.File;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -101,20 +100,9 @@ class ReadmeExamplesIT {
             .findValuesAsText("content")
             .stream()
             .reduce("", String::concat);
-    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", pagePort), 0);
-    server.createContext(
-        "/",
-        exchange -> {
-          byte[] body = page.getBytes(StandardCharsets.UTF_8);
-          exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
-          exchange.sendResponseHeaders(200, body.length);
-          exchange.getResponseBody().write(body);
-          exchange.close();
-        });
-    server.start();
-    try {
+    try (OtherOriginPage other = OtherOriginPage.serve(pagePort, page)) {
       for (int time = 0; time < 2; time++) {
-        try (DemoBrowser browser = DemoBrowser.open("http://127.0.0.1:" + pagePort + "/")) {
+        try (DemoBrowser browser = DemoBrowser.open(other.url())) {
           browser.waitUntil(
               d ->
                   expected.equals(
@@ -122,8 +110,6 @@ class ReadmeExamplesIT {
           assertEquals(List.of(), browser.consoleErrors());
         }
       }
-    } finally {
-      server.stop(0);
     }
   }
 

@@ -12,10 +12,6 @@ import io.chunkrelay.it.support.TomcatNode;
 import io.chunkrelay.it.support.WsClient;
 import io.chunkrelay.launch.LocalServices;
 import io.chunkrelay.testing.Json;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -93,7 +89,7 @@ class RedisOutageIT {
       // The relay republishes 6..15 once Redis is back: the client must not see them twice.
       await("the relay's watermark over all 25 chunks")
           .atMost(Duration.ofSeconds(30))
-          .until(() -> publishedSeq(stream) == 25);
+          .until(() -> ChunkTable.publishedSeq(stream) == 25);
       assertTrue(
           http.metric("chunk_relay_outbox_relayed_chunks_total") >= 10,
           "the relay republished what the outage left unpublished");
@@ -108,18 +104,6 @@ class RedisOutageIT {
         LongStream.rangeClosed(1, 25).boxed().toList(),
         ChunkTable.chunks(stream).stream().map(ChunkTable.Row::seq).toList(),
         "the table holds 1..25 without gap or duplicate");
-  }
-
-  /** The stream's outbox watermark: the last seq noted as published. */
-  private static long publishedSeq(String stream) throws SQLException {
-    try (Connection connection = TestServices.database().connect();
-        PreparedStatement select =
-            connection.prepareStatement("select published_seq from streams where stream_id = ?")) {
-      select.setString(1, stream);
-      try (ResultSet row = select.executeQuery()) {
-        return row.next() ? row.getLong(1) : 0;
-      }
-    }
   }
 
   private static void append(Http http, String path, int from, int to) {

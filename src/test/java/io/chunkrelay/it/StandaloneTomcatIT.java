@@ -1,5 +1,6 @@
 package io.chunkrelay.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -56,11 +57,9 @@ class StandaloneTomcatIT {
   @Test
   void withoutAKeyTheWarRefusesToStartAndNamesTheSettings() throws Exception {
     try (TomcatNode keyless = TomcatNode.start("keyless", Map.of("CHUNK_RELAY_AUTH", ""))) {
-      long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-      while (!keyless.logTail().contains("Chunk Relay cannot start")
-          && System.nanoTime() < deadline) {
-        Thread.sleep(200);
-      }
+      await("the keyless WAR's refusal")
+          .atMost(START_TIMEOUT)
+          .until(() -> keyless.logTail().contains("Chunk Relay cannot start"));
       String log = keyless.logTail();
       assertTrue(log.contains("CHUNK_RELAY_JWT_SECRET"), log);
       assertTrue(log.contains("CHUNK_RELAY_AUTH"), log);

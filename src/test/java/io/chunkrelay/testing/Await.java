@@ -3,21 +3,25 @@ package io.chunkrelay.testing;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
-/** Waiting in tests, in one place: for a condition (polled), or for a fixed time to pass. */
+/**
+ * Waiting in tests, in one place: for a condition (polled by Awaitility), or for a fixed time to
+ * pass where a test paces a load or must show that something does not happen.
+ */
 public final class Await {
   private static final long POLL_MILLIS = 5;
 
   private Await() {}
 
-  /** Polls {@code condition} until it holds; fails the test if it does not within {@code limit}. */
+  /**
+   * Polls {@code condition} (with Awaitility) until it holds; fails the test if it does not within
+   * {@code limit}. For the code under test that cannot depend on Awaitility's types.
+   */
   public static void until(BooleanSupplier condition, Duration limit) {
-    long deadline = System.nanoTime() + limit.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not met within " + limit);
-      }
-      sleep(POLL_MILLIS);
-    }
+    org.awaitility.Awaitility.await()
+        .atMost(limit)
+        .pollInterval(Duration.ofMillis(POLL_MILLIS))
+        .pollDelay(Duration.ZERO)
+        .until(condition::getAsBoolean);
   }
 
   /**

@@ -11,7 +11,7 @@ import org.glassfish.tyrus.spi.CompletionHandler;
 import org.glassfish.tyrus.spi.Writer;
 
 /**
- * Keeps promise 5 on Tomcat 10.1/11.
+ * Keeps promise 5 (lossless under pressure) on Tomcat 10.1/11.
  *
  * <p>Chunk Relay's replacement for Tyrus 2.2.0's class of the same name: the bridge from Tyrus
  * frames to the servlet container's upgraded output stream.

@@ -72,6 +72,20 @@ public final class ChunkTable {
   }
 
   /** The stream's head_seq, or -1 when the stream has no row. */
+  /** The stream's outbox watermark: the last seq noted as published (0 for no such stream). */
+  public static long publishedSeq(String streamId) {
+    try (Connection connection = TestServices.database().connect();
+        PreparedStatement select =
+            connection.prepareStatement("select published_seq from streams where stream_id = ?")) {
+      select.setString(1, streamId);
+      try (ResultSet row = select.executeQuery()) {
+        return row.next() ? row.getLong(1) : 0;
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   public static long head(String streamId) {
     try (Connection connection = TestServices.database().connect();
         PreparedStatement statement =

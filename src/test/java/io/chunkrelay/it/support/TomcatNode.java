@@ -1,5 +1,7 @@
 package io.chunkrelay.it.support;
 
+import static org.awaitility.Awaitility.await;
+
 import io.chunkrelay.launch.LocalServices;
 import java.io.IOException;
 import java.net.URI;
@@ -146,24 +148,25 @@ public final class TomcatNode implements AutoCloseable {
     return new TomcatNode(name, builder.start(), log, base);
   }
 
-  /** Waits until {@code /health} answers 200. */
-  public TomcatNode awaitHealthy(Duration timeout) throws InterruptedException {
+  /** Waits until {@code /health} answers 200; fails at once if the node's process ends. */
+  public TomcatNode awaitHealthy(Duration timeout) {
     Http http = new Http(base);
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        throw new AssertionError("node " + name + " exited during start-up:\n" + logTail());
-      }
-      try {
-        if (http.get("health").status() == 200) {
-          return this;
-        }
-      } catch (RuntimeException notYet) {
-        // connection refused while Tomcat starts
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError("node " + name + " not healthy within " + timeout + ":\n" + logTail());
+    await("node " + name + " healthy")
+        .atMost(timeout)
+        .pollInterval(Duration.ofMillis(200))
+        .ignoreException(java.io.UncheckedIOException.class)
+        .until(
+            () -> {
+              if (!process.isAlive()) {
+                throw new AssertionError("node " + name + " exited during start-up:\n" + logTail());
+              }
+              try {
+                return http.get("health").status() == 200;
+              } catch (RuntimeException notYet) {
+                return false; // connection refused while Tomcat starts
+              }
+            });
+    return this;
   }
 
   public URI base() {
