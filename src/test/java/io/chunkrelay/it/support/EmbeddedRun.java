@@ -30,15 +30,7 @@ public final class EmbeddedRun implements AutoCloseable {
   /** Starts a run on a free port with {@code extra} settings and waits until it serves. */
   public static EmbeddedRun started(String name, Map<String, String> extra) throws IOException {
     EmbeddedRun run = launch(name, LocalServices.freePort(), extra);
-    await(name + "'s start")
-        .atMost(Duration.ofSeconds(120))
-        .until(
-            () -> {
-              if (!run.process.isAlive()) {
-                throw new IllegalStateException(name + " did not start:\n" + run.tail());
-              }
-              return run.said("Stop with Ctrl+C.");
-            });
+    run.awaitStarted(name);
     return run;
   }
 
@@ -46,6 +38,54 @@ public final class EmbeddedRun implements AutoCloseable {
   public static EmbeddedRun launch(String name, int port, Map<String, String> extra)
       throws IOException {
     TestServices.Database db = TestServices.database();
+    Map<String, String> settings = new java.util.HashMap<>();
+    settings.put("CHUNK_RELAY_DB_URL", db.jdbcUrl());
+    settings.put("CHUNK_RELAY_DB_USER", db.user());
+    settings.put("CHUNK_RELAY_DB_PASSWORD", db.password());
+    settings.putAll(extra);
+    return launchWith(name, port, settings);
+  }
+
+  /**
+   * Starts a run with the embedded PostgreSQL (data in {@code target/<name>-data}) and waits until
+   * it serves. The run takes a local server only for a user it lets in; this one names a role no
+   * server has, so a machine with a local PostgreSQL falls back to the embedded one too.
+   */
+  public static EmbeddedRun withEmbeddedPostgres(String name) throws IOException {
+    // A fresh cluster each time: nothing of an earlier run is found in it.
+    Path data = Path.of("target", name + "-data");
+    if (Files.exists(data)) {
+      try (var paths = Files.walk(data)) {
+        for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(path);
+        }
+      }
+    }
+    EmbeddedRun run =
+        launchWith(
+            name,
+            LocalServices.freePort(),
+            Map.of(
+                "CHUNK_RELAY_DB_USER",
+                "chunk_relay_no_such_role_" + ProcessHandle.current().pid()));
+    run.awaitStarted(name);
+    return run;
+  }
+
+  private void awaitStarted(String name) {
+    await(name + "'s start")
+        .atMost(Duration.ofSeconds(180))
+        .until(
+            () -> {
+              if (!process.isAlive()) {
+                throw new IllegalStateException(name + " did not start:\n" + tail());
+              }
+              return said("Stop with Ctrl+C.");
+            });
+  }
+
+  private static EmbeddedRun launchWith(String name, int port, Map<String, String> settings)
+      throws IOException {
     Path log = Path.of("target", name + ".log").toAbsolutePath();
     ProcessBuilder builder =
         new ProcessBuilder(
@@ -59,14 +99,11 @@ public final class EmbeddedRun implements AutoCloseable {
     env.keySet().removeIf(key -> key.startsWith("CHUNK_RELAY_"));
     env.put("CHUNK_RELAY_HTTP_PORT", Integer.toString(port));
     env.put("CHUNK_RELAY_DATA_DIR", Path.of("target", name + "-data").toString());
-    env.put("CHUNK_RELAY_DB_URL", db.jdbcUrl());
-    env.put("CHUNK_RELAY_DB_USER", db.user());
-    env.put("CHUNK_RELAY_DB_PASSWORD", db.password());
     env.put("CHUNK_RELAY_REDIS_URL", TestServices.redisUrl());
     env.put("CHUNK_RELAY_REDIS_CHANNEL_PREFIX", TestServices.channelPrefix());
     env.put("CHUNK_RELAY_NODE_ID", name);
     env.put("CHUNK_RELAY_DEMO_WORD_MILLIS", "5"); // a demo reply in a second or two
-    env.putAll(extra);
+    env.putAll(settings);
     return new EmbeddedRun(builder.start(), port, log);
   }
 
