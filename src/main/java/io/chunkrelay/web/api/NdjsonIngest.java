@@ -167,6 +167,11 @@ public final class NdjsonIngest implements ReadListener, AsyncListener {
     phase = next;
   }
 
+  /** Whether the request went back to the container (under this): nobody may touch it again. */
+  private boolean givenBack() {
+    return phase == Phase.BROKEN || phase == Phase.DONE;
+  }
+
   @Override
   public void onDataAvailable() {
     readWhileReady();
@@ -196,7 +201,7 @@ public final class NdjsonIngest implements ReadListener, AsyncListener {
   @Override
   public void onError(Throwable failure) {
     synchronized (this) {
-      if (phase == Phase.BROKEN || phase == Phase.DONE) {
+      if (givenBack()) {
         return;
       }
       LOG.info(
@@ -214,7 +219,7 @@ public final class NdjsonIngest implements ReadListener, AsyncListener {
   @Override
   public void onTimeout(AsyncEvent event) {
     synchronized (this) {
-      if (phase == Phase.BROKEN || phase == Phase.DONE) {
+      if (givenBack()) {
         return;
       }
       if (problem == null) {
@@ -374,7 +379,7 @@ public final class NdjsonIngest implements ReadListener, AsyncListener {
   /** Writes the one answer and gives the request back, on a container thread. */
   private void answer() {
     synchronized (this) {
-      if (phase == Phase.BROKEN || phase == Phase.DONE) {
+      if (givenBack()) {
         return;
       }
       to(Phase.DONE);
