@@ -56,6 +56,8 @@ public final class OwnThreads {
 
   private Thread remember(Thread thread) {
     thread.setDaemon(true);
+    // A pool that ends idle threads and makes new ones must not grow this list for ever.
+    started.removeIf(ended -> ended.getState() == Thread.State.TERMINATED);
     started.add(thread);
     return thread;
   }
