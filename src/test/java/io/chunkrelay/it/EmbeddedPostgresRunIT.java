@@ -30,8 +30,7 @@ class EmbeddedPostgresRunIT {
 
       run.process().destroy();
       assertTrue(run.process().waitFor(60, TimeUnit.SECONDS), "the run stops on SIGTERM");
-      String console = run.console();
-      String stop = console.substring(console.indexOf("Stop with Ctrl+C."));
+      String stop = run.afterStart();
       assertTrue(stop.contains("Chunk Relay node stopped"), run.tail());
       // The run stops its PostgreSQL itself, after the node: not a hook of the database's own,
       // racing the node's stop (whose connections it then cut with 57P01).

@@ -53,14 +53,7 @@ public final class EmbeddedRun implements AutoCloseable {
    */
   public static EmbeddedRun withEmbeddedPostgres(String name) throws IOException {
     // A fresh cluster each time: nothing of an earlier run is found in it.
-    Path data = Path.of("target", name + "-data");
-    if (Files.exists(data)) {
-      try (var paths = Files.walk(data)) {
-        for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.delete(path);
-        }
-      }
-    }
+    TomcatNode.deleteRecursively(Path.of("target", name + "-data"));
     EmbeddedRun run =
         launchWith(
             name,
@@ -128,6 +121,12 @@ public final class EmbeddedRun implements AutoCloseable {
   /** The whole console so far. */
   public String console() throws IOException {
     return Files.readString(log);
+  }
+
+  /** What the run logged after its start-up banner: its work and its stop. */
+  public String afterStart() throws IOException {
+    String console = console();
+    return console.substring(console.indexOf("Stop with Ctrl+C."));
   }
 
   /** The console's last 4,000 characters, for failure messages. */
