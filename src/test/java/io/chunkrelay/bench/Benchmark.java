@@ -27,7 +27,8 @@ import org.HdrHistogram.Histogram;
 /**
  * Load against running Chunk Relay nodes, printing what was delivered and how fast: loss,
  * duplicates and reorders per client, end-to-end latency percentiles (HdrHistogram, append request
- * sent to chunk received), chunks per second, and the nodes' CPU time from their /metrics.
+ * sent to chunk received), chunks per second, and the nodes' CPU time from their /metrics (or, for
+ * a server without them such as ../shared/reference-relay, from /proc).
  *
  * <pre>
  * mvn -B -q test-compile exec:java@bench -Dbench.args="--mode storm --nodes http://localhost:8080/"
@@ -329,7 +330,14 @@ public final class Benchmark {
   private static Map<URI, Long> cpuMillis(List<Http> https) {
     Map<URI, Long> cpu = new LinkedHashMap<>();
     for (Http http : https) {
-      cpu.put(http.base(), http.metric("chunk_relay_process_cpu_millis"));
+      long millis;
+      try {
+        millis = http.metric("chunk_relay_process_cpu_millis");
+      } catch (RuntimeException noMetrics) {
+        millis = -1; // the reference relay closes the connection on a path it does not serve
+      }
+      // A server without the node's metrics (the reference relay): the kernel's count.
+      cpu.put(http.base(), millis >= 0 ? millis : ServerProcess.cpuMillis(http.base().getPort()));
     }
     return cpu;
   }

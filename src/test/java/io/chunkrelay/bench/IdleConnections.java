@@ -90,7 +90,7 @@ final class IdleConnections {
 
   /** The node's heap in use right after a full GC it was asked for; -1 if that cannot be done. */
   private long heapAfterGc() throws Exception {
-    String pid = pidListeningOn(node.getPort());
+    String pid = ServerProcess.pidListeningOn(node.getPort());
     if (pid == null) {
       return -1;
     }
@@ -108,21 +108,6 @@ final class IdleConnections {
     Process jcmd = new ProcessBuilder("jcmd", pid, command).redirectErrorStream(true).start();
     String out = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     return jcmd.waitFor(60, TimeUnit.SECONDS) && jcmd.exitValue() == 0 ? out : null;
-  }
-
-  private static String pidListeningOn(int port) throws Exception {
-    Process ss = new ProcessBuilder("ss", "-ltnpH", "sport = :" + port).start();
-    String out = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    ss.waitFor(10, TimeUnit.SECONDS);
-    int at = out.indexOf("pid=");
-    if (at < 0) {
-      return null;
-    }
-    int end = at + 4;
-    while (end < out.length() && Character.isDigit(out.charAt(end))) {
-      end++;
-    }
-    return out.substring(at + 4, end);
   }
 
   /** Counts a connection down once its first frame arrives, and keeps reading. */

@@ -15,8 +15,13 @@ import java.time.Duration;
 /** A small JSON-over-HTTP client for the tests, on the JDK's HttpClient. */
 public final class Http {
   private static final ObjectMapper JSON = Json.MAPPER;
+  // HTTP/1.1 as the node speaks it: no h2c upgrade probe, which a plain HTTP/1.1 server such as
+  // the benchmark's reference relay answers by closing the connection.
   private final HttpClient client =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
   private final URI base;
   private String bearer;
 
