@@ -27,6 +27,7 @@ import java.util.Optional;
  * @param group how appends are grouped into shared transactions
  * @param auth who may read and write which streams
  * @param guard how much one caller may ask of the node
+ * @param hosts which {@code Host} names the node answers to
  */
 public record RelayConfig(
     int httpPort,
@@ -40,7 +41,8 @@ public record RelayConfig(
     DemoSettings demo,
     GroupSettings group,
     AuthSettings auth,
-    GuardSettings guard) {
+    GuardSettings guard,
+    ServedHosts hosts) {
 
   public static final int DEFAULT_HTTP_PORT = 8080;
   public static final String LOOPBACK_ADDRESS = "127.0.0.1";
@@ -309,7 +311,8 @@ public record RelayConfig(
         demo,
         group,
         auth,
-        GuardSettings.read(in));
+        GuardSettings.read(in),
+        ServedHosts.read(in));
   }
 
   private static String hostName() {

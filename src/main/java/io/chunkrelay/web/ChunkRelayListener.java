@@ -9,6 +9,7 @@ import io.chunkrelay.web.api.StreamsServlet;
 import io.chunkrelay.web.demo.DemoServlet;
 import io.chunkrelay.web.edge.AccessFilter;
 import io.chunkrelay.web.edge.ClientScriptCors;
+import io.chunkrelay.web.edge.HostCheck;
 import io.chunkrelay.web.edge.SecurityHeaders;
 import io.chunkrelay.web.ops.HealthServlet;
 import io.chunkrelay.web.ops.MetricsServlet;
@@ -62,10 +63,11 @@ public final class ChunkRelayListener implements ServletContextListener {
       throw e;
     }
     LOG.info(
-        "Chunk Relay node {} starting: database {}, redis {}",
+        "Chunk Relay node {} starting: database {}, redis {}, serving host names {}",
         config.nodeId(),
         config.database(),
-        config.redis());
+        config.redis(),
+        config.hosts());
     node = Node.start(config);
     try {
       register(event.getServletContext(), node);
@@ -87,6 +89,9 @@ public final class ChunkRelayListener implements ServletContextListener {
     headers.setAsyncSupported(true);
     headers.addMappingForUrlPatterns(
         EnumSet.of(DispatcherType.REQUEST, DispatcherType.ERROR), false, "/*");
+    FilterRegistration.Dynamic hosts = context.addFilter("hosts", new HostCheck(config.hosts()));
+    hosts.setAsyncSupported(true);
+    hosts.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
     // Before Tyrus's upgrade filter (mapped "after"): a refused handshake never becomes a socket.
     FilterRegistration.Dynamic door =
         context.addFilter("access", new AccessFilter(node.access(), node.guard()));
