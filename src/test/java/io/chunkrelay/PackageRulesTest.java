@@ -27,13 +27,15 @@ class PackageRulesTest {
     MAY_USE.put("metrics", Set.of());
     MAY_USE.put("client", Set.of());
     MAY_USE.put("threads", Set.of());
+    MAY_USE.put("logs", Set.of());
     MAY_USE.put("chunk", Set.of());
     MAY_USE.put("store", Set.of("chunk", "metrics", "threads"));
     MAY_USE.put("wire", Set.of("chunk"));
     MAY_USE.put("auth", Set.of("config", "wire"));
     MAY_USE.put("guard", Set.of("config", "metrics"));
-    MAY_USE.put("delivery", Set.of("chunk", "store", "wire", "config", "metrics", "threads"));
-    MAY_USE.put("fanout", Set.of("delivery", "wire", "chunk", "config", "metrics"));
+    MAY_USE.put(
+        "delivery", Set.of("chunk", "store", "wire", "config", "metrics", "threads", "logs"));
+    MAY_USE.put("fanout", Set.of("delivery", "wire", "chunk", "config", "metrics", "logs"));
     MAY_USE.put("outbox", Set.of("fanout", "chunk", "store", "metrics"));
     MAY_USE.put("demo", Set.of("client", "config", "auth"));
     MAY_USE.put(
@@ -50,7 +52,8 @@ class PackageRulesTest {
             "wire",
             "auth",
             "guard",
-            "threads"));
+            "threads",
+            "logs"));
     MAY_USE.put(
         "web",
         Set.of(
@@ -63,7 +66,8 @@ class PackageRulesTest {
             "delivery",
             "demo",
             "auth",
-            "guard"));
+            "guard",
+            "logs"));
     MAY_USE.put("launch", Set.of("config"));
   }
 

@@ -14,11 +14,13 @@ import io.chunkrelay.outbox.OutboxPublisher;
 import io.chunkrelay.outbox.OutboxRelay;
 import io.chunkrelay.outbox.Watermarks;
 import io.chunkrelay.store.ChunkLog;
+import io.chunkrelay.store.ClusterKeys;
 import io.chunkrelay.store.Database;
 import io.chunkrelay.store.GroupLimits;
 import io.chunkrelay.store.Outbox;
 import io.chunkrelay.store.PoolSettings;
 import io.chunkrelay.threads.OwnThreads;
+import io.chunkrelay.wire.FanoutSeal;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.time.Duration;
@@ -108,7 +110,8 @@ public final class Node implements AutoCloseable {
         "JVM heap in use, bytes, garbage not yet collected included",
         () -> ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
     database = remember(open(config.database(), config.nodeId()));
-    Publisher publisher = remember(new Publisher(config.redis(), config.nodeId(), metrics));
+    FanoutSeal seal = fanoutSeal();
+    Publisher publisher = remember(new Publisher(config.redis(), seal, config.nodeId(), metrics));
     Outbox outbox = Outbox.over(database);
     Watermarks watermarks = new Watermarks(outbox);
     log =
@@ -128,7 +131,11 @@ public final class Node implements AutoCloseable {
     feed =
         remember(
             new RedisFeed(
-                config.redis(), config.nodeId(), timer("chunk-relay-redis-watchdog"), metrics));
+                config.redis(),
+                seal,
+                config.nodeId(),
+                timer("chunk-relay-redis-watchdog"),
+                metrics));
     feed.start();
 
     remember(
@@ -168,6 +175,21 @@ public final class Node implements AutoCloseable {
       metrics.gauge("chunk_relay_demo_replies_started", "demo replies started", demo::started);
       LOG.info("demo mode: POST /demo/replies starts simulated replies");
     }
+  }
+
+  /**
+   * The seal of every fan-out message: the configured cluster key, else the one this deployment's
+   * nodes share in PostgreSQL (a node that cannot get it does not start: it never runs unsealed).
+   */
+  private FanoutSeal fanoutSeal() {
+    Optional<String> configured = config.redis().fanoutKey();
+    if (configured.isPresent()) {
+      return FanoutSeal.of(configured.get());
+    }
+    LOG.info(
+        "fan-out messages are sealed with the key this deployment's nodes share in PostgreSQL"
+            + " (cluster_keys); set CHUNK_RELAY_FANOUT_KEY to choose one");
+    return FanoutSeal.of(ClusterKeys.fanout(database));
   }
 
   /**

@@ -21,7 +21,8 @@ import java.util.Optional;
  *     ({@code CHUNK_RELAY_REDIS_CHANNEL_PREFIX})
  * @param fanoutKey the cluster key every fan-out message is authenticated with ({@code
  *     CHUNK_RELAY_FANOUT_KEY}, the same on every node; else derived from {@code
- *     CHUNK_RELAY_JWT_SECRET}); empty only when no token is required and none is set
+ *     CHUNK_RELAY_JWT_SECRET}); empty: the key the deployment's nodes generated and share in
+ *     PostgreSQL
  * @param tlsTrust the certificates a {@code rediss://} server's chain must lead to ({@code
  *     CHUNK_RELAY_REDIS_TLS_CA}, PEM text or file, like {@code redis-cli --cacert}); empty: the
  *     JVM's trust store ({@code javax.net.ssl.trustStore}, which also carries client certificates
@@ -72,7 +73,9 @@ public record RedisSettings(
         + " (prefix "
         + channelPrefix
         + (tlsTrust.isEmpty() ? "" : ", TLS trusting " + tlsTrust.size() + " given certificates")
-        + (fanoutKey.isPresent() ? ", messages authenticated)" : ", messages not authenticated)");
+        + (fanoutKey.isPresent()
+            ? ", messages sealed with the configured key)"
+            : ", messages sealed with the deployment's generated key)");
   }
 
   private static List<X509Certificate> tlsTrust(SettingReader in, URI url) {
@@ -104,9 +107,8 @@ public record RedisSettings(
   }
 
   /**
-   * The cluster's fan-out key: given, or derived from the JWT secret every node shares anyway. A
-   * node that requires tokens must not let whoever can PUBLISH to Redis put words in a client's
-   * mouth, so without either it does not start.
+   * The cluster's fan-out key: given, or the JWT secret every node shares anyway (a key is derived
+   * from it); without either, the node uses the key its deployment keeps in PostgreSQL.
    */
   private static Optional<String> fanoutKey(SettingReader in, AuthSettings auth) {
     Optional<String> given = in.optional("CHUNK_RELAY_FANOUT_KEY");
@@ -118,13 +120,6 @@ public record RedisSettings(
                   "CHUNK_RELAY_FANOUT_KEY must have at least 32 bytes (e.g. openssl rand -base64"
                       + " 48), the same on every node");
             });
-    Optional<String> key = given.or(auth::jwtSecret);
-    if (key.isEmpty() && auth.mode() == AuthSettings.Mode.JWT) {
-      throw new ConfigException(
-          "CHUNK_RELAY_FANOUT_KEY is not set: with CHUNK_RELAY_AUTH=jwt and a public key or JWKS,"
-              + " nodes authenticate their Redis messages with this cluster key (at least 32"
-              + " bytes, the same on every node)");
-    }
-    return key;
+    return given.or(auth::jwtSecret);
   }
 }

@@ -1,18 +1,24 @@
 package io.chunkrelay.delivery;
 
+import io.chunkrelay.logs.LogLimiter;
 import io.chunkrelay.metrics.Metrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keeps promise 5 (lossless under pressure) observable. Makes delivery observable: the node's
  * delivery counters and gauges, shared by connections.
  */
 final class DeliveryMetrics implements SeqMerger.Tally {
+  private static final Logger LOG = LoggerFactory.getLogger(DeliveryMetrics.class);
+  private static final LogLimiter LOGS = new LogLimiter();
   final Metrics.Counter framesSent;
   final Metrics.Counter backfillReads;
   final Metrics.Counter idleChecks;
   final Metrics.Counter sharedReads;
   private final Metrics.Counter lagging;
   private final Metrics.Counter duplicatesDropped;
+  private final Metrics.Counter unconfirmedDropped;
   private final Metrics.HighWater queueFrames;
   private final Metrics.HighWater queueBytes;
 
@@ -30,6 +36,12 @@ final class DeliveryMetrics implements SeqMerger.Tally {
         metrics.counter(
             "chunk_relay_live_duplicates_dropped_total",
             "live chunks dropped because the connection already had them");
+    unconfirmedDropped =
+        metrics.counter(
+            "chunk_relay_live_unconfirmed_dropped_total",
+            "live chunks dropped because the log did not hold them after "
+                + SeqMerger.CONFIRMING_READS
+                + " reads (a sealed message naming a seq nobody committed)");
     idleChecks =
         metrics.counter(
             "chunk_relay_idle_checks_total",
@@ -55,6 +67,17 @@ final class DeliveryMetrics implements SeqMerger.Tally {
   @Override
   public void duplicateDropped() {
     duplicatesDropped.increment();
+  }
+
+  @Override
+  public void unconfirmedDropped(int chunks) {
+    unconfirmedDropped.add(chunks);
+    LOGS.warn(
+        LOG,
+        "unconfirmed-live-chunk",
+        "dropped {} live chunks that the log does not hold: a message sealed with the fan-out key"
+            + " named seqs nobody committed (chunk_relay_live_unconfirmed_dropped_total counts them)",
+        chunks);
   }
 
   @Override

@@ -17,6 +17,14 @@ import java.util.TreeMap;
  * outbound queue is full the merger stops holding anything (LAGGING) and reads the log again once
  * the client drained half of it: nothing is dropped for good. See {@link DeliveryState}.
  *
+ * <p>The feed is believed only as far as the log bears it out. A live chunk that continues what the
+ * connection has is queued on the strength of its seal (a node of the cluster published it after
+ * its commit); one beyond a hole is held, and dropped if the log still does not hold it after
+ * {@link #CONFIRMING_READS} reads that began after it was heard; a completion heard live only makes
+ * the merger read the log, and the complete frame always comes from what a read found. So a message
+ * naming a seq past the log's head or a completion the log does not hold is never shown or acted
+ * on, and holds a connection's reads and its completion back for at most those reads.
+ *
  * <p>Not thread-safe: its shell calls it from one serial executor.
  */
 final class SeqMerger {
@@ -27,15 +35,29 @@ final class SeqMerger {
     default void lagged() {}
 
     default void queued(int frames, long bytes) {}
+
+    /** Held chunks the log did not bear out, dropped. */
+    default void unconfirmedDropped(int chunks) {}
   }
 
+  /**
+   * Reads, each ending at the log's head, that must miss a held chunk before it is dropped: a read
+   * may have begun before the chunk's commit, and one joined from another connection (see {@link
+   * SharedReads}) even earlier; the third read after it was heard began after it was heard.
+   */
+  static final int CONFIRMING_READS = 3;
+
+  /** A chunk heard live and not yet queued, with how many reads had ended when it was heard. */
+  private record Held(Frame frame, long readsBefore) {}
+
   private final OutboundQueue queue;
-  private final TreeMap<Long, Frame> held = new TreeMap<>();
+  private final TreeMap<Long, Held> held = new TreeMap<>();
   private final int maxHeld;
   private final Tally tally;
 
   private DeliveryState state = DeliveryState.OPENING;
   private long next;
+  private long readsDone;
   private boolean readWanted;
   private boolean rereadBeforeLive;
   private long completedLastSeq = LiveEvent.NOT_COMPLETED;
@@ -87,14 +109,15 @@ final class SeqMerger {
 
   /**
    * A page of the log read from {@link #next()}: its chunks' frames in seq order, whether it was a
-   * full page (more may follow), and the stream's last seq if it is completed ({@link
-   * LiveEvent#NOT_COMPLETED} if not).
+   * full page (more may follow), the stream's last seq if it is completed ({@link
+   * LiveEvent#NOT_COMPLETED} if not), and its head as of the read (0 for a stream not yet created).
    */
-  void page(List<Frame> frames, boolean full, long completedAt) {
+  void page(List<Frame> frames, boolean full, long completedAt, long logHead) {
     if (state != DeliveryState.BACKFILLING) {
       return;
     }
     readWanted = false;
+    readsDone++;
     for (Frame frame : frames) {
       if (frame.seq() != next) {
         throw new IllegalStateException("the log returned seq " + frame.seq() + ", not " + next);
@@ -108,7 +131,7 @@ final class SeqMerger {
       return;
     }
     noteCompleted(completedAt);
-    mergeHeld();
+    mergeHeld(logHead);
   }
 
   /** Chunks heard live, and/or that the stream was completed. */
@@ -116,30 +139,39 @@ final class SeqMerger {
     if (state == DeliveryState.CLOSED || state == DeliveryState.OPENING) {
       return;
     }
-    noteCompleted(event.completedLastSeq());
     switch (state) {
       case SUBSCRIBING, BACKFILLING -> hold(event.chunks());
-      case LIVE -> {
-        List<Frame> chunks = event.chunks();
-        for (int i = 0; i < chunks.size(); i++) {
-          Frame frame = chunks.get(i);
-          if (frame.seq() < next) {
-            tally.duplicateDropped();
-          } else if (frame.seq() > next) {
-            // A gap: hold what arrived, read what is missing, then merge.
-            hold(chunks.subList(i, chunks.size()));
-            startRead();
-            return;
-          } else if (!enqueue(frame)) {
-            return;
-          }
-        }
-        completeOrRead();
-      }
+      case LIVE -> liveChunks(event.chunks());
       default -> {
         // LAGGING: live chunks are not held; the log has them when the client catches up.
       }
     }
+    if (event.completedLastSeq() != LiveEvent.NOT_COMPLETED
+        && completedLastSeq == LiveEvent.NOT_COMPLETED) {
+      // Heard, not yet read: the log says where the stream ends.
+      if (state == DeliveryState.LIVE) {
+        startRead();
+      } else if (state != DeliveryState.CLOSED) {
+        rereadBeforeLive = true;
+      }
+    }
+  }
+
+  private void liveChunks(List<Frame> chunks) {
+    for (int i = 0; i < chunks.size(); i++) {
+      Frame frame = chunks.get(i);
+      if (frame.seq() < next) {
+        tally.duplicateDropped();
+      } else if (frame.seq() > next) {
+        // A gap: hold what arrived, read what is missing, then merge.
+        hold(chunks.subList(i, chunks.size()));
+        startRead();
+        return;
+      } else if (!enqueue(frame)) {
+        return;
+      }
+    }
+    completeOrRead();
   }
 
   /**
@@ -201,12 +233,24 @@ final class SeqMerger {
     readWanted = true;
   }
 
-  /** After a read reached the log's head: queue held live chunks that continue from next. */
-  private void mergeHeld() {
+  /**
+   * After a read reached the log's head ({@code logHead}): queue held live chunks that continue
+   * from next, and drop those the log has missed for long enough.
+   */
+  private void mergeHeld(long logHead) {
     held.headMap(next).clear();
     while (!held.isEmpty() && held.firstKey() == next) {
-      if (!enqueue(held.pollFirstEntry().getValue())) {
+      if (!enqueue(held.pollFirstEntry().getValue().frame())) {
         return;
+      }
+    }
+    if (!held.isEmpty()) {
+      int before = held.size();
+      held.tailMap(logHead, false)
+          .values()
+          .removeIf(chunk -> readsDone - chunk.readsBefore() >= CONFIRMING_READS);
+      if (held.size() < before) {
+        tally.unconfirmedDropped(before - held.size());
       }
     }
     if (!held.isEmpty() || rereadBeforeLive) {
@@ -246,7 +290,7 @@ final class SeqMerger {
   private void hold(List<Frame> frames) {
     for (Frame frame : frames) {
       if (frame.seq() >= next) {
-        held.put(frame.seq(), frame);
+        held.put(frame.seq(), new Held(frame, readsDone));
       }
     }
     if (held.size() > maxHeld) {

@@ -200,7 +200,8 @@ public final class StreamConnection implements LiveListener {
     merger.page(
         frames,
         frames.size() == node.pageChunks(),
-        completed ? page.stream().headSeq() : LiveEvent.NOT_COMPLETED);
+        completed ? page.stream().headSeq() : LiveEvent.NOT_COMPLETED,
+        page == null ? 0 : page.stream().headSeq());
     lastProgressNanos = node.nanoTime().getAsLong();
   }
 

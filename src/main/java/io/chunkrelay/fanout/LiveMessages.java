@@ -2,11 +2,11 @@ package io.chunkrelay.fanout;
 
 import io.chunkrelay.delivery.LiveEvent;
 import io.chunkrelay.delivery.LiveListener;
+import io.chunkrelay.logs.LogLimiter;
 import io.chunkrelay.metrics.Metrics;
 import io.chunkrelay.wire.FanoutMessage;
 import io.chunkrelay.wire.FanoutSeal;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,17 +16,18 @@ import org.slf4j.LoggerFactory;
  * node does not read sends its listeners to the log instead ({@link LiveListener#onMissed()}); so
  * does a message whose seal does not open ({@link FanoutSeal}: someone without the cluster key
  * published it), which is counted and dropped, so the page always equals the log. A message that is
- * not Chunk Relay's at all is counted and dropped.
+ * not Chunk Relay's at all is counted and dropped. Each kind is logged once a minute at most, with
+ * how many more there were ({@link LogLimiter}): a flood of junk on a channel does not flood the
+ * log.
  */
 final class LiveMessages {
   private static final Logger LOG = LoggerFactory.getLogger(LiveMessages.class);
-  private static final long FORGED_LOG_EVERY = 1_000;
+  private static final LogLimiter LOGS = new LogLimiter();
 
   private final Metrics.Counter heard;
   private final Metrics.Counter rejected;
   private final Metrics.Counter unreadable;
   private final Metrics.Counter forged;
-  private final Set<Integer> versionsLogged = ConcurrentHashMap.newKeySet();
   private final FanoutSeal seal;
 
   LiveMessages(FanoutSeal seal, Metrics metrics) {
@@ -53,34 +54,36 @@ final class LiveMessages {
       decoded = FanoutMessage.parse(seal.open(channel, message));
     } catch (FanoutSeal.Forged e) {
       forged.increment();
-      long count = forged.value();
-      if (count == 1 || count % FORGED_LOG_EVERY == 0) {
-        LOG.warn(
-            "dropped a message on {} whose seal does not open ({}): someone without the cluster"
-                + " key publishes to this Redis; {} so far (logged every {})",
-            channel,
-            e.getMessage(),
-            count,
-            FORGED_LOG_EVERY);
-      }
+      LOGS.warn(
+          LOG,
+          "forged",
+          "dropped a message on {} whose seal does not open ({}): someone without the cluster"
+              + " key publishes to this Redis (chunk_relay_live_messages_forged_total counts them)",
+          channel,
+          e.getMessage());
       // What it claimed may hide a real chunk: the stream's connections check the log.
       listeners.forEach(LiveListener::onMissed);
       return;
     } catch (FanoutMessage.UnknownVersion e) {
       unreadable.increment();
-      if (versionsLogged.add(e.version())) {
-        LOG.warn(
-            "messages of fan-out version {} arrive on {}; this node reads version {}, so its"
-                + " connections read those chunks from the log (logged once per version)",
-            e.version(),
-            channel,
-            FanoutMessage.VERSION);
-      }
+      LOGS.warn(
+          LOG,
+          "unreadable-version",
+          "messages of fan-out version {} arrive on {}; this node reads version {}, so its"
+              + " connections read those chunks from the log",
+          e.version(),
+          channel,
+          FanoutMessage.VERSION);
       listeners.forEach(LiveListener::onMissed);
       return;
     } catch (IllegalArgumentException e) {
       rejected.increment();
-      LOG.warn("ignoring a message on {} that is not Chunk Relay's: {}", channel, e.getMessage());
+      LOGS.warn(
+          LOG,
+          "not-ours",
+          "ignoring a sealed message on {} that is not Chunk Relay's: {}",
+          channel,
+          e.getMessage());
       return;
     }
     heard.increment();

@@ -40,7 +40,7 @@ public final class Publisher implements AutoCloseable {
   private final Metrics.Counter failed;
   private final Metrics.Counter skipped;
 
-  public Publisher(RedisSettings settings, String nodeId, Metrics metrics) {
+  public Publisher(RedisSettings settings, FanoutSeal seal, String nodeId, Metrics metrics) {
     RedisEndpoint endpoint = RedisEndpoint.of(settings, "chunk-relay-pub-" + nodeId);
     GenericObjectPoolConfig<Jedis> poolConfig = new GenericObjectPoolConfig<>();
     poolConfig.setMaxTotal(16);
@@ -48,7 +48,7 @@ public final class Publisher implements AutoCloseable {
     poolConfig.setJmxEnabled(false);
     this.pool = new JedisPool(poolConfig, endpoint.address(), endpoint.clientConfig());
     this.channels = new Channels(settings.channelPrefix());
-    this.seal = FanoutSeal.of(settings.fanoutKey());
+    this.seal = seal;
     this.published = metrics.counter("chunk_relay_publishes_total", "messages published to Redis");
     this.failed =
         metrics.counter("chunk_relay_publish_failures_total", "publishes Redis did not take");

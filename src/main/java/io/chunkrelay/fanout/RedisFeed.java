@@ -55,12 +55,16 @@ public final class RedisFeed implements LiveFeed, AutoCloseable {
   private volatile long lastPongNanos = System.nanoTime();
 
   public RedisFeed(
-      RedisSettings settings, String nodeId, ScheduledExecutorService timer, Metrics metrics) {
+      RedisSettings settings,
+      FanoutSeal seal,
+      String nodeId,
+      ScheduledExecutorService timer,
+      Metrics metrics) {
     this.endpoint = RedisEndpoint.of(settings, "chunk-relay-sub-" + nodeId);
     this.channels = new Channels(settings.channelPrefix());
     this.controlChannel = channels.node(nodeId);
     this.timer = timer;
-    this.messages = new LiveMessages(FanoutSeal.of(settings.fanoutKey()), metrics);
+    this.messages = new LiveMessages(seal, metrics);
     this.reconnects =
         metrics.counter("chunk_relay_redis_reconnects_total", "subscriber connections (re)opened");
     metrics.gauge(

@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Base64;
-import java.util.Optional;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -15,8 +14,8 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>Sealed, a message is {@code s1.<mac>.<body>}: the body (a {@link FanoutMessage}) behind an
  * HMAC-SHA256, in base64url, over the channel and the body, keyed with a key derived from the
  * cluster key. Whoever can PUBLISH to Redis but does not hold the key cannot make a message that
- * opens, nor move a real one to another stream's channel. Without a key (a node that requires no
- * tokens and was given none), messages go unsealed and are taken as they come.
+ * opens, nor move a real one to another stream's channel. There is no unsealed mode: a node that
+ * was given no key uses the one its deployment generated and keeps in PostgreSQL.
  */
 public final class FanoutSeal {
   private static final String PREFIX = "s1.";
@@ -25,25 +24,30 @@ public final class FanoutSeal {
   private static final byte[] DERIVATION =
       "chunk-relay fan-out message key v1".getBytes(StandardCharsets.UTF_8);
 
-  private final Optional<SecretKeySpec> key;
+  /** The shortest cluster key accepted, in bytes. */
+  public static final int MIN_KEY_BYTES = 32;
+
   private final ThreadLocal<Mac> macs;
 
-  private FanoutSeal(Optional<SecretKeySpec> key) {
-    this.key = key;
-    this.macs = ThreadLocal.withInitial(() -> mac(key.orElseThrow()));
+  private FanoutSeal(SecretKeySpec key) {
+    this.macs = ThreadLocal.withInitial(() -> mac(key));
   }
 
-  /** The seal of {@code clusterKey}; empty: messages are neither sealed nor checked. */
-  public static FanoutSeal of(Optional<String> clusterKey) {
+  /** The seal of {@code clusterKey} (at least {@link #MIN_KEY_BYTES} bytes). */
+  public static FanoutSeal of(byte[] clusterKey) {
+    if (clusterKey.length < MIN_KEY_BYTES) {
+      throw new IllegalArgumentException(
+          "a fan-out key needs at least " + MIN_KEY_BYTES + " bytes, got " + clusterKey.length);
+    }
     // A key of its own for this use, so the cluster key (perhaps the JWT secret) signs nothing
     // else.
-    return new FanoutSeal(
-        clusterKey.map(
-            secret -> {
-              Mac derive =
-                  mac(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), ALGORITHM));
-              return new SecretKeySpec(derive.doFinal(DERIVATION), ALGORITHM);
-            }));
+    Mac derive = mac(new SecretKeySpec(clusterKey, ALGORITHM));
+    return new FanoutSeal(new SecretKeySpec(derive.doFinal(DERIVATION), ALGORITHM));
+  }
+
+  /** The seal of a configured cluster key, as its UTF-8 bytes. */
+  public static FanoutSeal of(String clusterKey) {
+    return of(clusterKey.getBytes(StandardCharsets.UTF_8));
   }
 
   /** A message that did not come from a node holding the cluster key. */
@@ -55,16 +59,8 @@ public final class FanoutSeal {
     }
   }
 
-  /** Whether messages are sealed and checked. */
-  public boolean active() {
-    return key.isPresent();
-  }
-
   /** {@code body} as it goes out on {@code channel}. */
   public String seal(String channel, String body) {
-    if (key.isEmpty()) {
-      return body;
-    }
     return PREFIX + macOf(channel, body) + "." + body;
   }
 
@@ -73,9 +69,6 @@ public final class FanoutSeal {
    * or does not match.
    */
   public String open(String channel, String message) {
-    if (key.isEmpty()) {
-      return message;
-    }
     int bodyAt = PREFIX.length() + MAC_CHARS + 1;
     if (message.length() < bodyAt
         || !message.startsWith(PREFIX)

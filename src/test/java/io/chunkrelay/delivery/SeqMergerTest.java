@@ -34,7 +34,9 @@ class SeqMergerTest {
     CLIENT_TAKES_ONE,
     CLIENT_TAKES_ALL,
     COMPLETE_AND_PUBLISH,
-    COMPLETE_AND_LOSE_THE_PUBLISH
+    COMPLETE_AND_LOSE_THE_PUBLISH,
+    FORGE_A_CHUNK_BEYOND_THE_HEAD,
+    FORGE_A_COMPLETION
   }
 
   /** A connection's world: the log as committed, the merger, and what the client received. */
@@ -80,7 +82,8 @@ class SeqMergerTest {
       }
       long from = merger.next();
       List<Frame> page = frames(from, Math.min(head, from + pageChunks - 1));
-      merger.page(page, page.size() == pageChunks, completed ? head : LiveEvent.NOT_COMPLETED);
+      merger.page(
+          page, page.size() == pageChunks, completed ? head : LiveEvent.NOT_COMPLETED, head);
       return true;
     }
 
@@ -165,6 +168,17 @@ class SeqMergerTest {
           world.publishCompleted();
         }
         case COMPLETE_AND_LOSE_THE_PUBLISH -> world.completed = true;
+        // Sealed, yet not borne out by the log (a seq no schedule reaches, a completion the log
+        // does not hold): neither is shown or acted on, nor holds anything back.
+        case FORGE_A_CHUNK_BEYOND_THE_HEAD ->
+            world.merger.live(
+                new LiveEvent(
+                    frames(world.head + 1_000, world.head + 1_000), LiveEvent.NOT_COMPLETED));
+        case FORGE_A_COMPLETION -> {
+          if (!world.completed) {
+            world.merger.live(new LiveEvent(List.of(), Math.max(0, world.head - 1)));
+          }
+        }
       }
       world.assertPrefixFrom(after);
       if (world.merger.state() == DeliveryState.SUBSCRIBING) {
@@ -194,7 +208,7 @@ class SeqMergerTest {
     world.merger.subscribed();
     List<Frame> oneToSix = frames(world.merger.next(), 6);
     world.publish(world.append(), 7); // committed after the read, heard before its merge
-    world.merger.page(oneToSix, false, LiveEvent.NOT_COMPLETED);
+    world.merger.page(oneToSix, false, LiveEvent.NOT_COMPLETED, 6);
     world.settle();
     assertEquals(range(1, 7), world.received);
     assertEquals(DeliveryState.LIVE, world.merger.state());
@@ -234,7 +248,7 @@ class SeqMergerTest {
     List<Frame> oneToThree = frames(1, 3);
     world.append(); // 4, committed after the read, announced in a message this node cannot read
     world.merger.mayHaveMissed();
-    world.merger.page(oneToThree, false, LiveEvent.NOT_COMPLETED);
+    world.merger.page(oneToThree, false, LiveEvent.NOT_COMPLETED, 3);
     assertTrue(world.merger.readWanted(), "reads again instead of trusting the feed");
     world.read();
     while (world.take()) {
@@ -242,6 +256,48 @@ class SeqMergerTest {
     }
     assertEquals(range(1, 4), world.received, "without waiting for an idle check");
     assertEquals(DeliveryState.LIVE, world.merger.state());
+  }
+
+  @Test
+  void aSealedSeqFarBeyondTheLogIsDroppedAfterThreeReadsAndTheRealChunksAndEndStillArrive() {
+    World world = new World(2, 0, 100, 100);
+    world.merger.subscribed();
+    world.settle();
+    long huge = (1L << 53) - 1;
+    world.merger.live(
+        new LiveEvent(
+            List.of(Frame.of(new StoredChunk(huge, "m", "forged", false, Instant.EPOCH))),
+            LiveEvent.NOT_COMPLETED));
+    int reads = 0;
+    while (world.read()) {
+      reads++;
+    }
+    assertEquals(SeqMerger.CONFIRMING_READS, reads, "the log is asked, a bounded number of times");
+    assertEquals(DeliveryState.LIVE, world.merger.state(), "then the connection goes on live");
+    world.publish(world.append(), 3);
+    world.completed = true;
+    world.publishCompleted();
+    world.settle();
+    assertEquals(range(1, 3), world.received);
+    assertTrue(world.completeReceived, "the completion is not held back by the forged seq");
+  }
+
+  @Test
+  void aCompletionHeardLiveIsActedOnOnlyOnceTheLogHoldsIt() {
+    World world = new World(3, 0, 100, 100);
+    world.merger.subscribed();
+    world.settle();
+    world.merger.live(new LiveEvent(List.of(), 2)); // sealed, but the log holds no completion
+    world.settle();
+    assertFalse(world.completeReceived, "a completion the log does not hold ends nothing");
+    assertEquals(DeliveryState.LIVE, world.merger.state());
+    world.publish(world.append(), 4);
+    world.completed = true;
+    world.publishCompleted();
+    assertTrue(world.merger.readWanted(), "a real completion is read from the log");
+    world.settle();
+    assertEquals(range(1, 4), world.received);
+    assertTrue(world.completeReceived);
   }
 
   /** The frames of chunks {@code from..to} as the log holds them. */

@@ -18,13 +18,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A node's reading of channel messages: a chunk's frame rendered once for all listeners, a message
- * of an unknown version sends listeners to the log, a stranger's message is dropped, and on a
- * sealed cluster a message whose seal does not open is dropped and sends listeners to the log.
+ * of an unknown version sends listeners to the log, a stranger's message is dropped, and a message
+ * whose seal does not open (every message is sealed) is dropped and sends listeners to the log.
  */
 class LiveMessagesTest {
   private final Metrics metrics = new Metrics();
-  private final LiveMessages messages =
-      new LiveMessages(FanoutSeal.of(java.util.Optional.empty()), metrics);
+  private static final FanoutSeal SEAL = FanoutSeal.of("the-cluster-key-of-thirty-two-bytes!!");
+  private final LiveMessages messages = new LiveMessages(SEAL, metrics);
   private final Recorder first = new Recorder();
   private final Recorder second = new Recorder();
 
@@ -52,7 +52,8 @@ class LiveMessagesTest {
   @Test
   void everyListenerGetsTheSameFrameRenderedOnce() {
     StoredChunk chunk = new StoredChunk(3, "m", "hi", false, Instant.EPOCH);
-    messages.deliver("c", FanoutMessage.appended("s", List.of(chunk)), Set.of(first, second));
+    messages.deliver(
+        "c", SEAL.seal("c", FanoutMessage.appended("s", List.of(chunk))), Set.of(first, second));
     Frame frame = first.events.get(0).chunks().get(0);
     assertEquals(WireFormat.chunkFrame(chunk), frame.text());
     // One rendering shared by both listeners, not one each.
@@ -62,8 +63,8 @@ class LiveMessagesTest {
 
   @Test
   void aMessageOfAnUnknownVersionSendsEveryListenerToTheLog() {
-    messages.deliver("c", "{\"v\":2,\"streamId\":\"s\"}", Set.of(first, second));
-    messages.deliver("c", "{\"streamId\":\"s\",\"chunks\":[]}", Set.of(first));
+    messages.deliver("c", SEAL.seal("c", "{\"v\":2,\"streamId\":\"s\"}"), Set.of(first, second));
+    messages.deliver("c", SEAL.seal("c", "{\"streamId\":\"s\",\"chunks\":[]}"), Set.of(first));
     assertEquals(2, first.missed);
     assertEquals(1, second.missed);
     assertEquals(List.of(), first.events);
@@ -71,8 +72,8 @@ class LiveMessagesTest {
   }
 
   @Test
-  void aMessageThatIsNotOursIsCountedAndDropped() {
-    messages.deliver("c", "not json", Set.of(first));
+  void aSealedMessageThatIsNotOursIsCountedAndDropped() {
+    messages.deliver("c", SEAL.seal("c", "not json"), Set.of(first));
     assertEquals(0, first.missed);
     assertEquals(List.of(), first.events);
     assertEquals(1, metrics.value("chunk_relay_live_messages_rejected_total"));
@@ -80,10 +81,8 @@ class LiveMessagesTest {
 
   @Test
   void onASealedClusterOnlyMessagesSealedForTheirChannelAreBelieved() {
-    FanoutSeal cluster =
-        FanoutSeal.of(java.util.Optional.of("the-cluster-key-of-thirty-two-bytes!!"));
-    FanoutSeal stranger =
-        FanoutSeal.of(java.util.Optional.of("another-key-of-at-least-thirty-two-b"));
+    FanoutSeal cluster = SEAL;
+    FanoutSeal stranger = FanoutSeal.of("another-key-of-at-least-thirty-two-b");
     LiveMessages sealed = new LiveMessages(cluster, metrics);
     String real =
         FanoutMessage.appended("s", List.of(new StoredChunk(1, "m", "real", false, Instant.EPOCH)));

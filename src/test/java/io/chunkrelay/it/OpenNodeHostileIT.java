@@ -1,13 +1,27 @@
 package io.chunkrelay.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.chunkrelay.chunk.StoredChunk;
 import io.chunkrelay.it.support.ChunkTable;
 import io.chunkrelay.it.support.Deployments;
 import io.chunkrelay.it.support.Http;
 import io.chunkrelay.it.support.RawHttp;
+import io.chunkrelay.it.support.TestServices;
+import io.chunkrelay.it.support.WsClient;
+import io.chunkrelay.testing.Await;
+import io.chunkrelay.testing.Json;
+import io.chunkrelay.wire.FanoutMessage;
+import io.chunkrelay.wire.FanoutSeal;
 import java.net.URI;
 import java.net.URL;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
@@ -15,6 +29,7 @@ import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import redis.clients.jedis.Jedis;
 
 /**
  * An attacker against a node that asks for no token (the embedded run's default, {@code
@@ -103,5 +118,66 @@ class OpenNodeHostileIT {
         asPageOn("127.0.0.1:" + node().getPort(), "GET", path("/api/streams/" + stream), "")
             .status());
     assertEquals(101, handshakeAsPageOn(local, stream).status());
+  }
+
+  @Test
+  void fanOutIsSealedOnAnOpenNodeAndWhatTheLogDoesNotBearOutIsNeverShownOrActedOn()
+      throws Exception {
+    String stream = "forged-" + UUID.randomUUID();
+    Http http = new Http(base);
+    http.postJson("api/streams/" + stream + "/chunks", Http.chunk("m", "real 1"));
+    String channel = TestServices.channelPrefix() + "stream:" + stream;
+    try (WsClient client =
+            WsClient.connect(URI.create(base + "ws/streams/" + stream + "?after=0"));
+        Jedis redis = new Jedis(URI.create(TestServices.redisUrl()))) {
+      assertEquals(
+          1, Json.MAPPER.readTree(client.next(Duration.ofSeconds(10))).get("seq").asLong());
+
+      // Anyone who can PUBLISH to Redis, in the current message format: a chunk, a completion.
+      long forgedBefore = http.metric("chunk_relay_live_messages_forged_total");
+      redis.publish(channel, FanoutMessage.appended(stream, List.of(chunk(2, "forged"))));
+      redis.publish(channel, FanoutMessage.completed(stream, 1));
+      Await.until(
+          () -> http.metric("chunk_relay_live_messages_forged_total") == forgedBefore + 2,
+          Duration.ofSeconds(10));
+
+      // A holder of the deployment's generated key gone wrong: sealed, yet not in the log.
+      FanoutSeal seal = FanoutSeal.of(generatedKey());
+      long droppedBefore = http.metric("chunk_relay_live_unconfirmed_dropped_total");
+      redis.publish(
+          channel,
+          seal.seal(
+              channel, FanoutMessage.appended(stream, List.of(chunk((1L << 53) - 1, "huge")))));
+      redis.publish(channel, seal.seal(channel, FanoutMessage.completed(stream, 1)));
+      Await.until(
+          () -> http.metric("chunk_relay_live_unconfirmed_dropped_total") == droppedBefore + 1,
+          Duration.ofSeconds(10));
+
+      http.postJson("api/streams/" + stream + "/chunks", Http.chunk("m", "real 2"));
+      http.postJson("api/streams/" + stream + "/complete", "");
+      JsonNode second = Json.MAPPER.readTree(client.next(Duration.ofSeconds(10)));
+      assertEquals(2, second.get("seq").asLong(), second.toString());
+      assertEquals("real 2", second.get("content").asText());
+      JsonNode end = Json.MAPPER.readTree(client.next(Duration.ofSeconds(10)));
+      assertEquals("complete", end.get("type").asText(), end.toString());
+      assertEquals(2, end.get("lastSeq").asLong(), "the end the log holds, not a forged one");
+      assertEquals(1000, client.closeCode(Duration.ofSeconds(10)));
+    }
+  }
+
+  private static StoredChunk chunk(long seq, String content) {
+    return new StoredChunk(seq, "m", content, false, Instant.now());
+  }
+
+  /** The fan-out key the nodes of this run's database generated and share. */
+  private static byte[] generatedKey() throws Exception {
+    try (Connection connection = TestServices.database().connect();
+        ResultSet row =
+            connection
+                .createStatement()
+                .executeQuery("select secret from cluster_keys where name = 'fanout'")) {
+      assertTrue(row.next(), "an open node without a configured key generated one");
+      return row.getBytes(1);
+    }
   }
 }

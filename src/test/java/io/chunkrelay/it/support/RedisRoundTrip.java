@@ -8,6 +8,7 @@ import io.chunkrelay.fanout.Publisher;
 import io.chunkrelay.fanout.RedisFeed;
 import io.chunkrelay.metrics.Metrics;
 import io.chunkrelay.testing.Await;
+import io.chunkrelay.wire.FanoutSeal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -32,8 +33,10 @@ public final class RedisRoundTrip {
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
     Metrics metrics = new Metrics();
     List<LiveEvent> heard = new CopyOnWriteArrayList<>();
-    try (RedisFeed feed = new RedisFeed(settings, "round-trip-feed", timer, metrics);
-        Publisher publisher = new Publisher(settings, "round-trip-publisher", metrics)) {
+    try (RedisFeed feed =
+            new RedisFeed(settings, seal(settings), "round-trip-feed", timer, metrics);
+        Publisher publisher =
+            new Publisher(settings, seal(settings), "round-trip-publisher", metrics)) {
       feed.start();
       Await.until(feed::isUp, Duration.ofSeconds(10));
       if (!feed.subscribe("s1", recorder(heard)).get(10, TimeUnit.SECONDS)) {
@@ -55,9 +58,15 @@ public final class RedisRoundTrip {
   /** Publishes one chunk without anyone listening. */
   public static Published publish(RedisSettings settings) {
     Metrics metrics = new Metrics();
-    try (Publisher publisher = new Publisher(settings, "round-trip-publisher", metrics)) {
+    try (Publisher publisher =
+        new Publisher(settings, seal(settings), "round-trip-publisher", metrics)) {
       return new Published(publisher.appended("s1", List.of(chunk("hello"))), metrics);
     }
+  }
+
+  /** The cluster key of {@code settings}, or one for this round trip alone. */
+  private static FanoutSeal seal(RedisSettings settings) {
+    return FanoutSeal.of(settings.fanoutKey().orElse("a-round-trip-key-of-thirty-two-bytes!"));
   }
 
   private static StoredChunk chunk(String text) {
