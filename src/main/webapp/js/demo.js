@@ -4,6 +4,7 @@
 import { connect, State } from './chunk-relay.js';
 
 const TURNS_KEY = 'chunk-relay-demo:turns';
+const TOKEN_KEY = 'chunk-relay-demo:token';
 const AUDIT_EVERY_MILLIS = 1500;
 const AUDIT_PAGE = 1000;
 
@@ -234,19 +235,37 @@ function renderAudit(rows) {
   panel.auditBody.replaceChildren(fragment);
 }
 
+// On a node that requires tokens, the demo needs the visitor's own (one that may subscribe to
+// demo-*): open the page as .../#token=<JWT>. A fragment never reaches a server or its logs; the
+// page keeps the token for this tab only and takes it out of the address bar.
+const callerToken = (() => {
+  const given = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (given) {
+    sessionStorage.setItem(TOKEN_KEY, given);
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  return sessionStorage.getItem(TOKEN_KEY);
+})();
+
 async function ask(prompt) {
   const notice = $('#notice');
   notice.hidden = true;
+  const headers = { 'Content-Type': 'application/json' };
+  if (callerToken) {
+    headers.Authorization = `Bearer ${callerToken}`;
+  }
   const response = await fetch('demo/replies', {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers,
     body: JSON.stringify({ prompt }),
   });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) {
     notice.textContent = body.code === 'demo-disabled'
       ? 'The demo assistant is off on this node (set CHUNK_RELAY_DEMO=true to switch it on).'
-      : `The assistant could not start: ${body.detail ?? response.statusText}`;
+      : response.status === 401
+        ? 'This node requires a token: open this page as …/#token=<a token that may subscribe to demo-*>.'
+        : `The assistant could not start: ${body.detail ?? response.statusText}`;
     notice.hidden = false;
     return;
   }

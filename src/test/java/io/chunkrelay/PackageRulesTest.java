@@ -68,7 +68,7 @@ class PackageRulesTest {
             "auth",
             "guard",
             "logs"));
-    MAY_USE.put("launch", Set.of("config"));
+    MAY_USE.put("launch", Set.of("config", "logs", "wire"));
   }
 
   /** Each role of the web edge and the roles it may use (the wiring in web itself uses all). */
@@ -80,7 +80,7 @@ class PackageRulesTest {
     WEB_ROLES.put("api", Set.of("http", "edge"));
     WEB_ROLES.put("socket", Set.of("edge"));
     WEB_ROLES.put("ops", Set.of());
-    WEB_ROLES.put("demo", Set.of("http", "api"));
+    WEB_ROLES.put("demo", Set.of("http", "api", "edge"));
   }
 
   private static final JavaClasses PRODUCT =

@@ -82,21 +82,31 @@ public final class DemoProducer implements AutoCloseable {
   }
 
   /**
-   * Starts answering {@code prompt} by appending to the node at {@code self} (the node's own base
-   * URL as its server socket sees it); empty when the most replies are already being written.
+   * Starts answering {@code prompt} on {@code streamId} (from {@link #newStreamId()}) by appending
+   * to the node at {@code self} (the node's own base URL as its server socket sees it); empty when
+   * the most replies are already being written.
    */
-  public Optional<Reply> start(String prompt, URI self) {
+  public Optional<Reply> start(String prompt, URI self, String streamId) {
+    if (!streamId.startsWith(STREAM_PREFIX)) {
+      throw new IllegalArgumentException("not a demo stream: " + streamId);
+    }
     if (active.incrementAndGet() > settings.maxActiveReplies()) {
       active.decrementAndGet();
       return Optional.empty();
     }
     started.incrementAndGet();
-    String id = UUID.randomUUID().toString();
+    String id = streamId.substring(STREAM_PREFIX.length());
     List<String> chunks = SimulatedAssistant.chunks(SimulatedAssistant.replyTo(prompt));
-    Reply reply = new Reply(STREAM_PREFIX + id, "msg-" + id.substring(0, 8), chunks.size());
+    Reply reply =
+        new Reply(streamId, "msg-" + id.substring(0, Math.min(8, id.length())), chunks.size());
     LOG.info("demo reply stream={} chunks={} started", reply.streamId(), chunks.size());
     new Writing(clientFor(self), reply, chunks).schedule(THINKING_MILLIS);
     return Optional.of(reply);
+  }
+
+  /** A fresh stream id for the next reply. */
+  public static String newStreamId() {
+    return STREAM_PREFIX + UUID.randomUUID();
   }
 
   private ChunkRelayClient clientFor(URI self) {

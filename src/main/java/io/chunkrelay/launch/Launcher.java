@@ -6,6 +6,7 @@ import io.chunkrelay.config.RelayConfig;
 import io.chunkrelay.config.SettingSource;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -17,6 +18,7 @@ import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.LifecycleState;
 import org.apache.catalina.Wrapper;
+import org.apache.catalina.connector.Connector;
 import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.servlets.DefaultServlet;
 import org.apache.catalina.startup.Tomcat;
@@ -37,8 +39,20 @@ public final class Launcher {
   static final String DATABASE_NAME = "chunkrelay";
   static final String DEFAULT_DATA_DIR = "chunk-relay-data";
 
-  /** Connections the embedded run accepts at once (each WebSocket client holds one). */
+  /**
+   * Connections the embedded run accepts at once (each WebSocket client holds one), unless the
+   * process may open fewer files than this plus {@link #FILES_KEPT_FREE}.
+   */
   static final int MAX_CONNECTIONS = 25_000;
+
+  /**
+   * Open files the node keeps for itself below its limit: database and Redis connections, jars,
+   * logs. A node at its connection bound still accepts (queued) and answers its own health check.
+   */
+  static final int FILES_KEPT_FREE = 1_024;
+
+  /** How long a request's head (request line and headers) may take from its first byte. */
+  static final int HEADER_TIMEOUT_MILLIS = 10_000;
 
   /**
    * How long the embedded connector waits for a request's next bytes (headers, a blocking body
@@ -97,10 +111,21 @@ public final class Launcher {
 
     Tomcat tomcat = new Tomcat();
     tomcat.setBaseDir(dataDir.resolve("tomcat").toAbsolutePath().toString());
-    tomcat.setPort(config.httpPort());
+    // Connections are admitted per client address, and request heads have a deadline.
+    Connector admitting = new Connector(AdmittingProtocol.class.getName());
+    tomcat.getService().addConnector(admitting);
+    tomcat.setConnector(admitting);
+    admitting.setPort(config.httpPort());
     tomcat.getConnector().setProperty("address", config.httpAddress());
-    // Tomcat's default (8,192) would queue the rest of a node's idle WebSocket clients unaccepted.
-    tomcat.getConnector().setProperty("maxConnections", Integer.toString(MAX_CONNECTIONS));
+    // Tomcat's default (8,192) would queue the rest of a node's idle WebSocket clients unaccepted;
+    // more than the process may open would end in "Too many open files" for everything else.
+    tomcat.getConnector().setProperty("maxConnections", Integer.toString(maxConnections()));
+    tomcat
+        .getConnector()
+        .setProperty(
+            "maxConnectionsPerAddress",
+            Integer.toString(config.guard().maxConnectionsPerAddress()));
+    tomcat.getConnector().setProperty("headerTimeout", Integer.toString(HEADER_TIMEOUT_MILLIS));
     tomcat
         .getConnector()
         .setProperty("connectionTimeout", Integer.toString(CONNECTION_TIMEOUT_MILLIS));
@@ -229,6 +254,16 @@ public final class Launcher {
   }
 
   /** Copies the WAR packed inside this jar next to the data, where Tomcat can expand it. */
+  /** {@link #MAX_CONNECTIONS}, or fewer where the process may open fewer files. */
+  static int maxConnections() {
+    if (ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+      long files = unix.getMaxFileDescriptorCount();
+      return (int) Math.max(FILES_KEPT_FREE, Math.min(MAX_CONNECTIONS, files - FILES_KEPT_FREE));
+    }
+    return MAX_CONNECTIONS;
+  }
+
   private static Path extractWar(Path dataDir) throws IOException {
     Path war = dataDir.resolve("chunk-relay.war").toAbsolutePath();
     Files.createDirectories(dataDir);

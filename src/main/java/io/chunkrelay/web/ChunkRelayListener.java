@@ -97,7 +97,7 @@ public final class ChunkRelayListener implements ServletContextListener {
         context.addFilter("access", new AccessFilter(node.access(), node.guard()));
     door.setAsyncSupported(true);
     door.addMappingForUrlPatterns(
-        EnumSet.of(DispatcherType.REQUEST), false, "/api/*", "/ws/*", "/metrics");
+        EnumSet.of(DispatcherType.REQUEST), false, "/api/*", "/ws/*", "/metrics", "/demo/*");
     context
         .addFilter("client-script-cors", new ClientScriptCors(node.access()))
         .addMappingForUrlPatterns(
@@ -123,7 +123,8 @@ public final class ChunkRelayListener implements ServletContextListener {
             node.demo()
                 .map(
                     producer ->
-                        DemoServlet.enabled(producer, node.access().minter(), node.deadlines()))
+                        DemoServlet.enabled(
+                            producer, node.access().minter(), node.deadlines(), node.guard()))
                 .orElseGet(DemoServlet::disabled));
     demo.setAsyncSupported(true);
     demo.addMapping("/demo/*");

@@ -413,7 +413,7 @@ class BadInputIT {
             i ->
                 "POST "
                     + path
-                    + "demo/replies HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "demo/replies HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                     + "Content-Length: 1000\r\n\r\n{\"prompt\":")) {
       long started = System.nanoTime();
       Http.Response served = new Http(base).postJson("demo/replies", "{\"prompt\":\"hello\"}");

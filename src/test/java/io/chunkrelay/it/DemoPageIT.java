@@ -60,6 +60,14 @@ class DemoPageIT {
     }
   }
 
+  /**
+   * The page as a visitor of a node that requires tokens opens it: with a token of their own that
+   * may subscribe to the demo's streams, in the fragment.
+   */
+  private String withToken() {
+    return base + "#token=" + TestTokens.token("demo-visitor", "subscribe", "demo-*");
+  }
+
   @Deployment(testable = false)
   static WebArchive deployment() {
     return Deployments.securedWar(
@@ -107,7 +115,7 @@ class DemoPageIT {
   @Test
   void aReplyReloadedMidwayEndsWithEveryWordOnceAndResumesFromTheKeptSeq() throws Exception {
     String prompt = "Reload me halfway " + UUID.randomUUID();
-    try (DemoBrowser page = DemoBrowser.open(base.toString())) {
+    try (DemoBrowser page = DemoBrowser.open(withToken())) {
       String stream = page.ask(prompt);
       page.awaitSeq(30);
       long seenBeforeReload = page.lastSeq();
@@ -136,7 +144,7 @@ class DemoPageIT {
   @Test
   void aReplyWhoseConnectionDropsFiveTimesEndsWithEveryWordOnce() throws Exception {
     String prompt = "Drop me five times " + UUID.randomUUID();
-    try (DemoBrowser page = DemoBrowser.open(base.toString())) {
+    try (DemoBrowser page = DemoBrowser.open(withToken())) {
       String stream = page.ask(prompt);
       int total = SimulatedAssistant.chunks(SimulatedAssistant.replyTo(prompt)).size();
       for (int drop = 1; drop <= 5; drop++) {
@@ -163,7 +171,8 @@ class DemoPageIT {
     try (FaultyProxy network = new FaultyProxy("127.0.0.1", base.getPort());
         DemoBrowser page =
             DemoBrowser.open(
-                new URL("http", "127.0.0.1", network.port(), base.getPath()).toString())) {
+                new URL("http", "127.0.0.1", network.port(), base.getPath())
+                    + withToken().substring(base.toString().length()))) {
       String stream = page.ask(prompt);
       for (int cut = 1; cut <= 5; cut++) {
         page.awaitSeq(cut * 20L);
@@ -184,7 +193,7 @@ class DemoPageIT {
   @Test
   void theDemoMidStreamIsSavedAsAScreenshot() throws Exception {
     String prompt = "What happens to every word you write?";
-    try (DemoBrowser page = DemoBrowser.open(base.toString())) {
+    try (DemoBrowser page = DemoBrowser.open(withToken())) {
       String stream = page.ask(prompt);
       page.awaitSeq(40);
       page.waitUntil(d -> !page.auditRows().isEmpty());
@@ -205,7 +214,7 @@ class DemoPageIT {
   @Test
   void aReplyTallerThanTheWindowStaysAboveTheMessageBoxAndThePageLogsNoError() throws Exception {
     String prompt = "Tell me a long story " + UUID.randomUUID();
-    try (DemoBrowser page = DemoBrowser.open(base.toString(), 1000, 520)) {
+    try (DemoBrowser page = DemoBrowser.open(withToken(), 1000, 520)) {
       String stream = page.ask(prompt);
       page.waitUntil(d -> page.replyTallerThanTheWindow());
       assertEquals("streaming", page.replyState(), "the reply outgrew the window after its end");
@@ -224,7 +233,7 @@ class DemoPageIT {
 
   @Test
   void theBrowserClientDropsDuplicatesAndNeverSkipsAGap() throws Exception {
-    try (DemoBrowser page = DemoBrowser.open(base.toString())) {
+    try (DemoBrowser page = DemoBrowser.open(withToken())) {
       // The real module in the real browser, fed by a hand-driven socket: the server never sends
       // duplicates or gaps, so only a fake can check the client's second line of defence.
       Object result = page.asyncScript(FAKE_SOCKET_SCRIPT);
@@ -245,7 +254,7 @@ class DemoPageIT {
         201,
         http.postJson("api/streams/" + stream + "/chunks", Http.chunk("m", "c1 "), producer)
             .status());
-    try (DemoBrowser page = DemoBrowser.open(base.toString())) {
+    try (DemoBrowser page = DemoBrowser.open(withToken())) {
       // Subscriber tokens that run out one after another, two seconds apart.
       Instant now = Instant.now();
       String tokens =

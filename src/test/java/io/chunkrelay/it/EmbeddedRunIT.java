@@ -102,7 +102,7 @@ class EmbeddedRunIT {
         socket
             .getOutputStream()
             .write(
-                ("POST /api/streams/stalled/chunks HTTP/1.1\r\nHost: x\r\n"
+                ("POST /api/streams/stalled/chunks HTTP/1.1\r\nHost: localhost\r\n"
                         + "Content-Type: text/plain\r\nContent-Length: 1000\r\n\r\nhalf")
                     .getBytes(StandardCharsets.US_ASCII));
         stalled.add(socket);

@@ -564,6 +564,57 @@ class HostileInputIT {
   }
 
   @Test
+  void theDemoIsBehindTheDoorAndHandsBackNoMoreThanTheCallerHas() throws Exception {
+    Http http = new Http(base);
+    Http operator = new Http(base).withBearer(TestTokens.token("ops", "admin"));
+    long startedBefore = operator.metric("chunk_relay_demo_replies_started");
+    assertDemo(http, null, null, 401, "missing-token");
+    assertDemo(http, null, "https://evil.example", 403, "origin-not-allowed");
+    assertDemo(
+        http, TestTokens.token("visitor", "produce", "demo-*"), null, 403, "scope-not-allowed");
+    assertDemo(
+        http, TestTokens.token("visitor", "subscribe", "chat-*"), null, 403, "stream-not-allowed");
+    assertEquals(
+        startedBefore,
+        operator.metric("chunk_relay_demo_replies_started"),
+        "no refused prompt started a reply");
+
+    Instant callerExpiry = Instant.now().plusSeconds(120);
+    String caller =
+        TestTokens.sign(
+            TestTokens.claims("visitor", "subscribe", "demo-*")
+                .expirationTime(Date.from(callerExpiry)));
+    Http.Response started =
+        http.postJson("demo/replies", "{\"prompt\":\"hello\"}", TestTokens.bearer(caller));
+    assertEquals(202, started.status(), started.body());
+    JWTClaimsSet minted = SignedJWT.parse(started.json().get("token").asText()).getJWTClaimsSet();
+    assertFalse(
+        minted.getExpirationTime().toInstant().isAfter(callerExpiry.plusSeconds(1)),
+        "the page's token outlives the caller's: " + minted.getExpirationTime());
+    assertEquals("subscribe", minted.getStringClaim("scope"));
+    assertEquals(
+        List.of(started.json().get("streamId").asText()), minted.getStringListClaim("streams"));
+    assertEquals("visitor", minted.getSubject());
+  }
+
+  private static void assertDemo(Http http, String token, String origin, int status, String code) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(http.base() + "demo/replies"))
+            .timeout(Duration.ofSeconds(10))
+            .header("Content-Type", JSON)
+            .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"hello\"}"));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    if (origin != null) {
+      request.header("Origin", origin);
+    }
+    Http.Response response = http.send(request.build());
+    assertEquals(status, response.status(), token + " " + origin + ": " + response.body());
+    assertEquals(code, response.json().get("code").asText());
+  }
+
+  @Test
   void noRefusalLeaksAStackTrace() {
     Http http = new Http(base);
     Http.Response deep =

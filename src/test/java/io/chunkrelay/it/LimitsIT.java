@@ -149,11 +149,11 @@ class LimitsIT {
             i ->
                 i % 2 == 0
                     // Slowloris: a request line and one header, then silence.
-                    ? "GET " + path + "api/streams/x HTTP/1.1\r\nHost: x\r\n"
+                    ? "GET " + path + "api/streams/x HTTP/1.1\r\nHost: localhost\r\n"
                     // A body that is announced and never sent.
                     : "POST "
                         + path
-                        + "api/streams/limits-stall/chunks HTTP/1.1\r\nHost: x\r\n"
+                        + "api/streams/limits-stall/chunks HTTP/1.1\r\nHost: localhost\r\n"
                         + "Content-Type: application/json\r\nContent-Length: 1000\r\n"
                         + "Authorization: Bearer "
                         // A subject each, within its rate: these are read, not refused unread.

@@ -165,6 +165,29 @@ class OpenNodeHostileIT {
     }
   }
 
+  @Test
+  void theDemoRefusesPagesOfForeignOriginsAndServesItsOwn() {
+    String local = "localhost:" + node().getPort();
+    String prompt = "{\"prompt\":\"hello\"}";
+    RawHttp.Answer foreign =
+        RawHttp.exchange(
+            node(),
+            "POST "
+                + path("/demo/replies")
+                + " HTTP/1.1\r\nHost: "
+                + local
+                + "\r\nOrigin: https://evil.example\r\nContent-Type: application/json\r\n"
+                + "Content-Length: "
+                + prompt.length()
+                + "\r\nConnection: close\r\n\r\n"
+                + prompt,
+            10_000);
+    assertEquals(403, foreign.status(), foreign.toString());
+    assertEquals("origin-not-allowed", foreign.code());
+    RawHttp.Answer own = asPageOn(local, "POST", path("/demo/replies"), prompt);
+    assertTrue(own.status() == 202 || own.status() == 429, own.toString());
+  }
+
   private static StoredChunk chunk(long seq, String content) {
     return new StoredChunk(seq, "m", content, false, Instant.now());
   }

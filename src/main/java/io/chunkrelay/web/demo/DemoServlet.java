@@ -2,12 +2,16 @@ package io.chunkrelay.web.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chunkrelay.auth.Denied;
+import io.chunkrelay.auth.Grant;
 import io.chunkrelay.auth.Scope;
 import io.chunkrelay.auth.TokenMinter;
 import io.chunkrelay.demo.DemoProducer;
+import io.chunkrelay.guard.Guard;
 import io.chunkrelay.web.api.AsyncBody;
 import io.chunkrelay.web.api.ChunkRequestParser;
 import io.chunkrelay.web.api.StreamsServlet;
+import io.chunkrelay.web.edge.AccessFilter;
 import io.chunkrelay.web.http.ApiException;
 import io.chunkrelay.web.http.Problems;
 import io.chunkrelay.wire.ProblemType;
@@ -18,6 +22,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -34,6 +39,12 @@ import java.util.concurrent.ScheduledExecutorService;
  * stable codes: {@code unsupported-media-type}, {@code malformed-json}, {@code invalid-prompt},
  * {@code request-too-large}, {@code request-timeout} (a body that does not arrive within 10 s) and
  * {@code too-many-replies} (429, with {@code Retry-After}).
+ *
+ * <p>Behind the same door as the API ({@code AccessFilter}): pages of foreign origins are refused,
+ * and on a node that requires tokens the caller needs one that may read every demo stream ({@code
+ * subscribe} on {@code demo-*}), and each prompt counts against its subject's append rate. The
+ * token handed back is narrower than the caller's own (one stream, subscribe only) and expires no
+ * later than it, so the demo never gives anyone access they did not have.
  */
 public final class DemoServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
@@ -49,29 +60,36 @@ public final class DemoServlet extends HttpServlet {
   private final transient Optional<DemoProducer> producer;
   private final transient Optional<TokenMinter> pageTokens;
   private final transient ScheduledExecutorService deadlines;
+  private final transient Guard guard;
 
   private DemoServlet(
       Optional<DemoProducer> producer,
       Optional<TokenMinter> pageTokens,
-      ScheduledExecutorService deadlines) {
+      ScheduledExecutorService deadlines,
+      Guard guard) {
     this.producer = producer;
     this.pageTokens = pageTokens;
     this.deadlines = deadlines;
+    this.guard = guard;
   }
 
   /**
    * The demo's endpoint, starting replies with {@code producer}; on a node that requires tokens,
    * {@code pageTokens} signs the page a subscriber token for each reply it starts. Prompt bodies
-   * are read without a thread ({@link AsyncBody}); {@code deadlines} times out those that stall.
+   * are read without a thread ({@link AsyncBody}); {@code deadlines} times out those that stall;
+   * {@code guard} holds each subject to its append rate.
    */
   public static DemoServlet enabled(
-      DemoProducer producer, Optional<TokenMinter> pageTokens, ScheduledExecutorService deadlines) {
-    return new DemoServlet(Optional.of(producer), pageTokens, deadlines);
+      DemoProducer producer,
+      Optional<TokenMinter> pageTokens,
+      ScheduledExecutorService deadlines,
+      Guard guard) {
+    return new DemoServlet(Optional.of(producer), pageTokens, deadlines, guard);
   }
 
   /** Outside demo mode: every request is answered {@code 404 demo-disabled}. */
   public static DemoServlet disabled() {
-    return new DemoServlet(Optional.empty(), Optional.empty(), null);
+    return new DemoServlet(Optional.empty(), Optional.empty(), null, null);
   }
 
   @Override
@@ -151,10 +169,24 @@ public final class DemoServlet extends HttpServlet {
       // Its words would be chunks the log refuses: the reply would start and never finish.
       throw new ApiException(ProblemType.INVALID_PROMPT, "prompt" + unstorable);
     }
+    Grant grant = AccessFilter.grantOf(request.getUserPrincipal());
+    String streamId = DemoProducer.newStreamId();
+    try {
+      grant.require(Scope.SUBSCRIBE, streamId);
+    } catch (Denied denied) {
+      throw new ApiException(
+          denied.type(),
+          "the demo's replies are streams demo-*: this credential must be allowed to subscribe to"
+              + " them");
+    }
+    Optional<Duration> wait = guard.refuseAppend(grant.subject());
+    if (wait.isPresent()) {
+      throw ApiException.rateLimited(wait.get());
+    }
     // The node's own address as this request reached it; the reply is appended through it.
     URI self =
         URI.create("http://127.0.0.1:" + request.getLocalPort() + request.getContextPath() + "/");
-    Optional<DemoProducer.Reply> reply = producer.get().start(prompt.asText(), self);
+    Optional<DemoProducer.Reply> reply = producer.get().start(prompt.asText(), self, streamId);
     if (reply.isEmpty()) {
       response.setHeader("Retry-After", "5");
       Problems.write(
@@ -168,17 +200,25 @@ public final class DemoServlet extends HttpServlet {
     answer.put("streamId", reply.get().streamId());
     answer.put("messageId", reply.get().messageId());
     answer.put("chunks", reply.get().chunks());
-    // A subscriber token for this reply's stream alone: the page can follow and audit it, and
-    // nothing else, in jwt mode too.
-    pageTokens.ifPresent(
-        minter ->
-            answer.put(
-                "token",
-                minter.mint(
-                    "demo-page",
-                    Set.of(Scope.SUBSCRIBE),
-                    List.of(reply.get().streamId()),
-                    PAGE_TOKEN_LIFETIME)));
+    // A subscriber token for this reply's stream alone, lasting no longer than the caller's own:
+    // the page can follow and audit it, and nothing the caller could not already.
+    Duration lifetime =
+        grant
+            .expiresAt()
+            .map(end -> Duration.between(Instant.now(), end))
+            .filter(left -> left.compareTo(PAGE_TOKEN_LIFETIME) < 0)
+            .orElse(PAGE_TOKEN_LIFETIME);
+    if (!lifetime.isNegative() && !lifetime.isZero()) {
+      pageTokens.ifPresent(
+          minter ->
+              answer.put(
+                  "token",
+                  minter.mint(
+                      grant.subject().orElse("demo-page"),
+                      Set.of(Scope.SUBSCRIBE),
+                      List.of(reply.get().streamId()),
+                      lifetime)));
+    }
     response.setStatus(HttpServletResponse.SC_ACCEPTED);
     response.setContentType("application/json");
     response.setCharacterEncoding("UTF-8");

@@ -47,7 +47,21 @@ public final class RawHttp {
   }
 
   public static Answer exchange(URI base, byte[] request, int timeoutMillis) {
+    return exchange(base, request, timeoutMillis, null);
+  }
+
+  /**
+   * As {@link #exchange(URI, String, int)}, from the local address {@code from} (a loopback one).
+   */
+  public static Answer exchange(URI base, String request, int timeoutMillis, String from) {
+    return exchange(base, request.getBytes(StandardCharsets.UTF_8), timeoutMillis, from);
+  }
+
+  private static Answer exchange(URI base, byte[] request, int timeoutMillis, String from) {
     try (Socket socket = new Socket()) {
+      if (from != null) {
+        socket.bind(new InetSocketAddress(from, 0));
+      }
       socket.connect(new InetSocketAddress(base.getHost(), base.getPort()), 5_000);
       socket.setSoTimeout(timeoutMillis);
       socket.getOutputStream().write(request);
