@@ -3,6 +3,7 @@ package io.chunkrelay.fanout;
 import io.chunkrelay.config.RedisSettings;
 import io.chunkrelay.delivery.LiveFeed;
 import io.chunkrelay.delivery.LiveListener;
+import io.chunkrelay.logs.LogLimiter;
 import io.chunkrelay.metrics.Metrics;
 import io.chunkrelay.wire.FanoutSeal;
 import java.util.List;
@@ -32,6 +33,7 @@ import redis.clients.jedis.JedisPubSub;
  */
 public final class RedisFeed implements LiveFeed, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RedisFeed.class);
+  private static final LogLimiter LOGS = new LogLimiter();
   private static final long MIN_BACKOFF_MILLIS = 100;
   private static final long MAX_BACKOFF_MILLIS = 2_000;
   private static final long PING_EVERY_MILLIS = 1_000;
@@ -228,7 +230,7 @@ public final class RedisFeed implements LiveFeed, AutoCloseable {
             try {
               deliver(channel, message);
             } catch (RuntimeException e) {
-              LOG.error("handling a message on {} failed", channel, e);
+              LOGS.warn(LOG, "message-failed", "handling a message on {} failed", channel, e);
             }
           }
 

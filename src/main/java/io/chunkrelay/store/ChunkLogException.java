@@ -11,7 +11,8 @@ public abstract sealed class ChunkLogException extends RuntimeException
         ChunkLogException.StreamCompleted,
         ChunkLogException.IdempotencyKeyReused,
         ChunkLogException.StaleProducerEpoch,
-        ChunkLogException.ProducerSeqGap {
+        ChunkLogException.ProducerSeqGap,
+        ChunkLogException.ProducerNotOwned {
   private static final long serialVersionUID = 1L;
 
   private final String streamId;
@@ -82,6 +83,21 @@ public abstract sealed class ChunkLogException extends RuntimeException
 
     public long currentEpoch() {
       return currentEpoch;
+    }
+  }
+
+  /** A Producer-Id that another subject first used on this stream. */
+  public static final class ProducerNotOwned extends ChunkLogException {
+    private static final long serialVersionUID = 1L;
+
+    ProducerNotOwned(String streamId, String producerId) {
+      super(
+          streamId,
+          "producer '"
+              + producerId
+              + "' on stream '"
+              + streamId
+              + "' belongs to another subject: a Producer-Id is its first user's; choose your own");
     }
   }
 

@@ -97,11 +97,12 @@ final class GroupTransaction {
       return plan.outcomes();
     }
     Timestamp at = Timestamp.from(now);
-    createUnknownStreams(
-        connection,
-        new TreeSet<>(plan.undecided().stream().map(PendingAppend::streamId).toList()),
-        knownStreams,
-        at);
+    Set<String> created =
+        createUnknownStreams(
+            connection,
+            new TreeSet<>(plan.undecided().stream().map(PendingAppend::streamId).toList()),
+            knownStreams,
+            at);
     ProducerFence.Decisions producers = ProducerFence.decide(connection, plan);
     Map<String, Long> counts = plan.chunksPerStream(producers.held());
     Map<String, Long> before =
@@ -134,6 +135,10 @@ final class GroupTransaction {
               ? Outcome.refused(new ChunkLogException.StreamCompleted(member.streamId(), lastSeq))
               : Outcome.BUSY);
     }
+    // A stream this transaction created for appends that were all refused (a producer's first
+    // append with a hole before it) is not left behind empty: a refusal changes nothing.
+    created.removeAll(before.keySet());
+    dropEmpty(connection, created);
     ProducerFence.save(connection, producers, at);
     IdempotencyKeys.insert(
         connection,
@@ -158,24 +163,46 @@ final class GroupTransaction {
         member.producer().get().seq() + member.chunks().size() - 1);
   }
 
-  /** Creates, in stream-id order, the streams this node has not seen in the log yet. */
-  private static void createUnknownStreams(
+  /**
+   * Creates, in stream-id order, the streams this node has not seen in the log yet; returns those
+   * this transaction created (not those another one had).
+   */
+  private static Set<String> createUnknownStreams(
       Connection connection, Set<String> streams, Set<String> knownStreams, Timestamp at)
       throws SQLException {
     String[] unknown =
         streams.stream().filter(s -> !knownStreams.contains(s)).toArray(String[]::new);
+    Set<String> created = new TreeSet<>();
     if (unknown.length == 0) {
-      return;
+      return created;
     }
     try (PreparedStatement create =
         connection.prepareStatement(
             "insert into streams (stream_id, head_seq, published_seq, status, created_at,"
                 + " updated_at) select id, 0, 0, 'open', ?, ? from unnest(?::varchar[]) as id"
-                + " order by id on conflict (stream_id) do nothing")) {
+                + " order by id on conflict (stream_id) do nothing returning stream_id")) {
       create.setTimestamp(1, at);
       create.setTimestamp(2, at);
       create.setArray(3, connection.createArrayOf("varchar", unknown));
-      create.executeUpdate();
+      try (ResultSet rows = create.executeQuery()) {
+        while (rows.next()) {
+          created.add(rows.getString(1));
+        }
+      }
+    }
+    return created;
+  }
+
+  /** Deletes streams this transaction created and wrote nothing to. */
+  private static void dropEmpty(Connection connection, Set<String> created) throws SQLException {
+    if (created.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement drop =
+        connection.prepareStatement(
+            "delete from streams where stream_id = any(?::varchar[]) and head_seq = 0")) {
+      drop.setArray(1, connection.createArrayOf("varchar", created.toArray()));
+      drop.executeUpdate();
     }
   }
 

@@ -1,6 +1,7 @@
 package io.chunkrelay.store;
 
 import io.chunkrelay.chunk.ProducerClaim;
+import java.util.Optional;
 
 /**
  * Keeps promise 2 (gap-free, commit-ordered seqs) for producers that resend: the rule that decides
@@ -45,6 +46,15 @@ final class ProducerCheck {
 
   /** The append starts past {@code expectedSeq}: chunks in between never arrived. */
   record Gap(long expectedSeq) implements Verdict {}
+
+  /**
+   * Whether {@code subject} may write under a Producer-Id that {@code owner} first used on the
+   * stream: a Producer-Id belongs to its first subject. An empty owner is one nobody has claimed
+   * yet; an empty subject is a node without authentication, where nobody is named.
+   */
+  static boolean mayUse(Optional<String> owner, Optional<String> subject) {
+    return owner.isEmpty() || subject.isEmpty() || owner.equals(subject);
+  }
 
   /**
    * Decides an append of {@code chunks} (at least one) claiming {@code claim}, against the stored

@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -37,6 +38,7 @@ final class ProducerFence {
     private final Map<PendingAppend, Integer> skipped = new IdentityHashMap<>();
     private final Map<Key, ProducerCheck.State> reached = new HashMap<>();
     private final Map<Key, Long> lastStreamSeq = new HashMap<>();
+    private final Map<Key, Optional<String>> owners = new HashMap<>();
     private final Set<String> held = new HashSet<>();
 
     /** Chunks of the member stored before (skipped now). */
@@ -79,7 +81,8 @@ final class ProducerFence {
     Set<String> locked = lock(connection, streams);
     streams.stream().filter(s -> !locked.contains(s)).forEach(decisions.held::add);
     Map<Key, Long> lastStreamSeqs = new HashMap<>();
-    Map<Key, ProducerCheck.State> states = read(connection, writers, locked, lastStreamSeqs);
+    Map<Key, ProducerCheck.State> states =
+        read(connection, writers, locked, lastStreamSeqs, decisions.owners);
     for (PendingAppend member : writers) {
       if (member.producer().isEmpty() || !locked.contains(member.streamId())) {
         continue;
@@ -87,6 +90,14 @@ final class ProducerFence {
       Key key = Key.of(member);
       ProducerClaim claim = member.producer().get();
       int size = member.chunks().size();
+      Optional<String> owner = decisions.owners.getOrDefault(key, Optional.empty());
+      if (!ProducerCheck.mayUse(owner, member.appendedBy())) {
+        plan.decide(
+            member,
+            GroupTransaction.Outcome.refused(
+                new ChunkLogException.ProducerNotOwned(member.streamId(), claim.producerId())));
+        continue;
+      }
       ProducerCheck.Verdict verdict = ProducerCheck.decide(states.get(key), claim, size);
       if (verdict instanceof ProducerCheck.Stale stale) {
         plan.decide(
@@ -118,6 +129,10 @@ final class ProducerFence {
                   false));
           continue;
         }
+        if (owner.isEmpty()) {
+          // The first subject to store under this Producer-Id, in this group too, owns it.
+          decisions.owners.put(key, member.appendedBy());
+        }
         states.put(key, accept.next());
         lastStreamSeqs.remove(key);
         decisions.reached.put(key, accept.next());
@@ -133,7 +148,8 @@ final class ProducerFence {
     if (decisions.lastStreamSeq.isEmpty()) {
       return;
     }
-    ArrayColumns rows = ArrayColumns.of("varchar", "varchar", "bigint", "bigint", "bigint");
+    ArrayColumns rows =
+        ArrayColumns.of("varchar", "varchar", "bigint", "bigint", "bigint", "varchar");
     for (Map.Entry<Key, Long> stored : decisions.lastStreamSeq.entrySet()) {
       ProducerCheck.State state = decisions.reached.get(stored.getKey());
       rows.add(
@@ -141,16 +157,18 @@ final class ProducerFence {
           stored.getKey().producerId(),
           state.epoch(),
           state.lastSeq(),
-          stored.getValue());
+          stored.getValue(),
+          decisions.owners.getOrDefault(stored.getKey(), Optional.empty()).orElse(null));
     }
     try (PreparedStatement upsert =
         connection.prepareStatement(
             "insert into producers (stream_id, producer_id, epoch, last_seq, last_stream_seq,"
-                + " updated_at) select s, p, e, l, q, ? from "
+                + " owner, updated_at) select s, p, e, l, q, o, ? from "
                 + rows.unnest()
-                + " as t(s, p, e, l, q)"
+                + " as t(s, p, e, l, q, o)"
                 + " on conflict (stream_id, producer_id) do update set epoch = excluded.epoch,"
                 + " last_seq = excluded.last_seq, last_stream_seq = excluded.last_stream_seq,"
+                + " owner = coalesce(producers.owner, excluded.owner),"
                 + " updated_at = excluded.updated_at")) {
       upsert.setTimestamp(1, at);
       rows.bind(connection, upsert, 2);
@@ -180,7 +198,8 @@ final class ProducerFence {
       Connection connection,
       List<PendingAppend> writers,
       Set<String> locked,
-      Map<Key, Long> lastStreamSeqs)
+      Map<Key, Long> lastStreamSeqs,
+      Map<Key, Optional<String>> owners)
       throws SQLException {
     ArrayColumns wanted = ArrayColumns.of("varchar", "varchar");
     Set<Key> asked = new HashSet<>();
@@ -197,7 +216,7 @@ final class ProducerFence {
     }
     try (PreparedStatement select =
         connection.prepareStatement(
-            "select p.stream_id, p.producer_id, p.epoch, p.last_seq, p.last_stream_seq"
+            "select p.stream_id, p.producer_id, p.epoch, p.last_seq, p.last_stream_seq, p.owner"
                 + " from producers p join "
                 + wanted.unnest()
                 + " as w(stream_id, producer_id) using (stream_id, producer_id)")) {
@@ -207,6 +226,7 @@ final class ProducerFence {
           Key key = new Key(rows.getString(1), rows.getString(2));
           states.put(key, new ProducerCheck.State(rows.getLong(3), rows.getLong(4)));
           lastStreamSeqs.put(key, rows.getLong(5));
+          owners.put(key, Optional.ofNullable(rows.getString(6)));
         }
       }
     }

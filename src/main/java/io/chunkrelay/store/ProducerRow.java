@@ -39,6 +39,10 @@ class ProducerRow {
   @Column(name = "updated_at", nullable = false)
   Instant updatedAt;
 
+  /** The subject that first used this Producer-Id on the stream; null when nobody was named. */
+  @Column(name = "owner", length = 255)
+  String owner;
+
   /** Primary key of a producer's state. */
   record Key(String streamId, String producerId) implements Serializable {}
 }

@@ -114,7 +114,7 @@ public final class ChunkRelayListener implements ServletContextListener {
     streams.setAsyncSupported(true);
     streams.addMapping("/api/*");
     context
-        .addServlet("health", new HealthServlet(node::databaseUp, node::redisUp, config.nodeId()))
+        .addServlet("health", new HealthServlet(node::databaseUp, node::redisUp))
         .addMapping("/health");
     context.addServlet("metrics", new MetricsServlet(node.metrics())).addMapping("/metrics");
     ServletRegistration.Dynamic demo =

@@ -20,6 +20,7 @@ public enum ProblemType {
   INVALID_PRODUCER_HEADERS(400, "Invalid producer headers"),
   STALE_PRODUCER_EPOCH(403, "Stale producer epoch"),
   PRODUCER_SEQ_GAP(409, "Producer sequence gap"),
+  PRODUCER_NOT_OWNED(403, "Producer-Id belongs to another subject"),
   UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
   STREAM_NOT_FOUND(404, "Stream not found"),
   NOT_FOUND(404, "Not found"),

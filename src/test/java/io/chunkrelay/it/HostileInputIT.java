@@ -13,9 +13,11 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import io.chunkrelay.it.support.ChunkTable;
+import io.chunkrelay.it.support.ChunkedPost;
 import io.chunkrelay.it.support.Deployments;
 import io.chunkrelay.it.support.Http;
 import io.chunkrelay.it.support.RawWebSocket;
+import io.chunkrelay.it.support.TestServices;
 import io.chunkrelay.it.support.TestTokens;
 import io.chunkrelay.it.support.WsClient;
 import java.io.IOException;
@@ -280,6 +282,20 @@ class HostileInputIT {
             "0",
             "Producer-Seq",
             "-1"));
+    // A producer's first append with a hole before it: refused, and no empty stream left behind.
+    cases.add(
+        append(
+            "a new stream's first producer append at Producer-Seq 5",
+            OK_CHUNK,
+            JSON,
+            409,
+            "producer-seq-gap",
+            "Producer-Id",
+            "p1",
+            "Producer-Epoch",
+            "0",
+            "Producer-Seq",
+            "5"));
     cases.add(
         append(
             "producer headers and an Idempotency-Key",
@@ -612,6 +628,152 @@ class HostileInputIT {
     Http.Response response = http.send(request.build());
     assertEquals(status, response.status(), token + " " + origin + ": " + response.body());
     assertEquals(code, response.json().get("code").asText());
+  }
+
+  @Test
+  void floodsOfClientFaultsAndRedisJunkLogAFewLinesAndNoStackTrace() throws Exception {
+    java.util.logging.Logger relay = java.util.logging.Logger.getLogger("io.chunkrelay");
+    List<java.util.logging.LogRecord> records =
+        java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.logging.Handler recorder =
+        new java.util.logging.Handler() {
+          @Override
+          public void publish(java.util.logging.LogRecord record) {
+            if (record.getLevel().intValue() >= java.util.logging.Level.INFO.intValue()) {
+              records.add(record);
+            }
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    relay.addHandler(recorder);
+    Http http = new Http(base);
+    String stream = "hostile-flood-" + UUID.randomUUID();
+    http.postJson(
+        "api/streams/" + stream + "/chunks",
+        Http.chunk("m", "before"),
+        TestTokens.bearer(producer()));
+    try {
+      // Fragmented text messages of 96 KiB, each fragment under the frame limit: 1009 each.
+      for (int i = 0; i < 10; i++) {
+        try (RawWebSocket socket =
+            RawWebSocket.open(
+                URI.create(
+                    http.base() + "ws/streams/" + stream + "?after=1&access_token=" + reader()))) {
+          socket.sendInFragments(
+              1,
+              List.of(
+                  "a".repeat(32 * 1024).getBytes(StandardCharsets.UTF_8),
+                  "b".repeat(32 * 1024).getBytes(StandardCharsets.UTF_8),
+                  "c".repeat(32 * 1024).getBytes(StandardCharsets.UTF_8)));
+          assertEquals(1009, socket.answer().closeCode(), "message " + i);
+        }
+      }
+      // Junk on the stream's channel while a subscriber follows it.
+      try (WsClient follower =
+              WsClient.connect(
+                  URI.create(
+                      http.base() + "ws/streams/" + stream + "?after=1&access_token=" + reader()));
+          redis.clients.jedis.Jedis redis =
+              new redis.clients.jedis.Jedis(URI.create(TestServices.redisUrl()))) {
+        String channel = TestServices.channelPrefix() + "stream:" + stream;
+        io.chunkrelay.testing.Await.until(
+            () -> redis.pubsubNumSub(channel).getOrDefault(channel, 0L) > 0,
+            Duration.ofSeconds(10));
+        String admin = TestTokens.token("ops", "admin");
+        Http operator = new Http(base).withBearer(admin);
+        long forgedBefore = operator.metric("chunk_relay_live_messages_forged_total");
+        for (int i = 0; i < 2_000; i++) {
+          redis.publish(channel, i % 2 == 0 ? "junk " + i : "{\"v\":1,\"streamId\":\"" + i);
+        }
+        io.chunkrelay.testing.Await.until(
+            () -> operator.metric("chunk_relay_live_messages_forged_total") >= forgedBefore + 2_000,
+            Duration.ofSeconds(20));
+      }
+    } finally {
+      relay.removeHandler(recorder);
+    }
+    List<String> lines = new ArrayList<>();
+    synchronized (records) {
+      for (java.util.logging.LogRecord record : records) {
+        lines.add(record.getLoggerName() + ": " + record.getMessage());
+        assertEquals(null, record.getThrown(), "a stack trace for a client's fault: " + lines);
+      }
+    }
+    // One line a cause at most (others may have been logged earlier this minute): ten refused
+    // messages and 2,000 junk messages.
+    long faults = lines.stream().filter(line -> line.contains("ended by the client")).count();
+    long junk = lines.stream().filter(line -> line.contains("LiveMessages")).count();
+    assertTrue(faults <= 1 && junk <= 1, lines.toString());
+  }
+
+  @Test
+  void aProducerIdBelongsToTheSubjectThatFirstUsedItOnTheStream() {
+    Http http = new Http(base);
+    String stream = "hostile-owned-" + UUID.randomUUID();
+    String[] owner = TestTokens.bearer(TestTokens.token("owner", "produce", "hostile-*"));
+    String[] other = TestTokens.bearer(TestTokens.token("other", "produce", "hostile-*"));
+    Http.Response first = producerAppend(http, stream, owner, 0, 0, "mine");
+    assertEquals(201, first.status(), first.body());
+
+    Http.Response takeover = producerAppend(http, stream, other, (1L << 53) - 1, 0, "taken");
+    assertEquals(403, takeover.status(), takeover.body());
+    assertEquals("producer-not-owned", takeover.json().get("code").asText());
+    assertFalse(takeover.body().contains("owner"), "the owner is not named: " + takeover.body());
+    assertEquals(403, producerAppend(http, stream, other, 0, 1, "also taken").status());
+
+    Http.Response next = producerAppend(http, stream, owner, 0, 1, "still mine");
+    assertEquals(201, next.status(), "the owner was not fenced out: " + next.body());
+    assertEquals(
+        List.of("mine", "still mine"),
+        ChunkTable.chunks(stream).stream().map(ChunkTable.Row::content).toList());
+  }
+
+  private static Http.Response producerAppend(
+      Http http, String stream, String[] bearer, long epoch, long seq, String content) {
+    return http.postJson(
+        "api/streams/" + stream + "/chunks",
+        Http.chunk("m", content),
+        bearer[0],
+        bearer[1],
+        "Producer-Id",
+        "writer-1",
+        "Producer-Epoch",
+        Long.toString(epoch),
+        "Producer-Seq",
+        Long.toString(seq));
+  }
+
+  @Test
+  void aStreamedBodyEndsWhenItsTokenExpiresAsAWebSocketDoes() {
+    String stream = "hostile-expiring-" + UUID.randomUUID();
+    String token =
+        TestTokens.sign(
+            TestTokens.claims("short-lived", "produce", "hostile-*")
+                .expirationTime(Date.from(Instant.now().plusSeconds(3))));
+    URI node = URI.create(base.toString());
+    try (ChunkedPost post =
+        ChunkedPost.open(
+            node.getHost(),
+            node.getPort(),
+            node.getPath() + "api/streams/" + stream + "/chunks",
+            "Authorization",
+            "Bearer " + token)) {
+      post.line(Http.chunk("m", "before the expiry"));
+      long started = System.nanoTime();
+      ChunkedPost.Answer answer = post.answer();
+      long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+      assertEquals(401, answer.status(), String.valueOf(answer.json()));
+      assertEquals("token-expired", answer.json().get("code").asText());
+      assertEquals(1, answer.json().get("count").asLong(), "the line before the expiry is kept");
+      assertTrue(answer.headers().get("www-authenticate").contains("invalid_token"));
+      assertTrue(seconds <= 5, "ended at the expiry, not at the body's limit: " + seconds + " s");
+    }
+    assertEquals(1, ChunkTable.count("chunks", stream));
   }
 
   @Test

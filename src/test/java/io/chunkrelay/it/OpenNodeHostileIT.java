@@ -188,6 +188,16 @@ class OpenNodeHostileIT {
     assertTrue(own.status() == 202 || own.status() == 429, own.toString());
   }
 
+  @Test
+  void healthSaysUpOrDownAndNothingOfTheNode() throws Exception {
+    Http.Response health = new Http(base).get("health");
+    assertEquals(200, health.status());
+    java.util.List<String> fields = new java.util.ArrayList<>();
+    health.json().fieldNames().forEachRemaining(fields::add);
+    assertEquals(java.util.List.of("status", "database", "redis"), fields, health.body());
+    assertTrue(!health.body().contains(Integer.toString(node().getPort())), health.body());
+  }
+
   private static StoredChunk chunk(long seq, String content) {
     return new StoredChunk(seq, "m", content, false, Instant.now());
   }

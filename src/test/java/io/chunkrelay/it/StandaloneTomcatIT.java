@@ -111,7 +111,11 @@ class StandaloneTomcatIT {
     assertTrue(module.header("Content-Type").startsWith("text/javascript"), module.toString());
     assertTrue(module.body().contains("export function connect("));
 
-    Http.Response demo = http.postJson("demo/replies", "{\"prompt\":\"hello\"}");
+    Http.Response demo =
+        http.postJson(
+            "demo/replies",
+            "{\"prompt\":\"hello\"}",
+            TestTokens.bearer(TestTokens.token("visitor", "subscribe", "demo-*")));
     assertEquals(404, demo.status(), demo.body());
     assertEquals("demo-disabled", demo.json().get("code").asText());
   }

@@ -3,6 +3,7 @@ package io.chunkrelay.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.chunkrelay.it.support.ChunkTable;
@@ -95,6 +96,27 @@ class StreamingIngestIT {
         rows.stream().map(ChunkTable.Row::content).toList(),
         "each line once, in order");
     ChunkTable.gapFreeSeqsByContent(stream);
+  }
+
+  @Test
+  void aBodyThatFallsSilentIsEndedByTheNodeWith408AndBlankLinesKeepItOpen() throws Exception {
+    String stream = "ingest-idle-" + UUID.randomUUID();
+    try (ChunkedPost post = ChunkedPost.open(host(), port(), path(stream))) {
+      post.line(line("before the pause", false));
+      Thread.sleep(8_000);
+      post.line(""); // a producer still thinking keeps the body open
+      long lastByte = System.nanoTime();
+      ChunkedPost.Answer answer = post.answer();
+      long quietSeconds = (System.nanoTime() - lastByte) / 1_000_000_000L;
+      assertEquals(408, answer.status(), String.valueOf(answer.json()));
+      assertEquals("request-timeout", answer.json().get("code").asText());
+      assertEquals(1, answer.json().get("count").asLong(), "the line before the pause is kept");
+      assertTrue(
+          quietSeconds >= 14 && quietSeconds <= 19,
+          "answered after 15 s of silence, not at the blank line nor by the connector: "
+              + quietSeconds);
+    }
+    assertEquals(1, ChunkTable.count("chunks", stream));
   }
 
   @Test

@@ -78,4 +78,15 @@ class ProducerCheckTest {
         new ProducerCheck.Accept(3, state),
         ProducerCheck.decide(state, new ProducerClaim("p", 0, 4), 3));
   }
+
+  @Test
+  void aProducerIdBelongsToItsFirstSubject() {
+    java.util.Optional<String> alice = java.util.Optional.of("alice");
+    java.util.Optional<String> nobody = java.util.Optional.empty();
+    assertEquals(
+        true, ProducerCheck.mayUse(nobody, alice), "unclaimed: the first subject takes it");
+    assertEquals(true, ProducerCheck.mayUse(alice, alice));
+    assertEquals(false, ProducerCheck.mayUse(alice, java.util.Optional.of("mallory")));
+    assertEquals(true, ProducerCheck.mayUse(alice, nobody), "a node without authentication");
+  }
 }

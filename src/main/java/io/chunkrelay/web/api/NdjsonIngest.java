@@ -20,10 +20,14 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +53,12 @@ import org.slf4j.LoggerFactory;
  * "duplicates"}}), at the first bad line (a problem naming the line; the whole lines before it are
  * committed first), at the log's first refusal (its problem; nothing after it is stored), or when
  * the producer's connection breaks (the whole lines received are committed; nobody to answer).
- * Every problem also says how many lines were stored and the last seq.
+ * Every problem also says how many lines were stored and the last seq. A body from which nothing
+ * arrives for the idle limit (a blank line counts: a producer that pauses longer sends one) is
+ * ended by the node, not dropped by the connector: {@code 408 request-timeout}, the whole lines
+ * before committed. A body still open when its token expires ends there, as a WebSocket does: the
+ * whole lines received before are committed and the answer is {@code 401 token-expired}, naming the
+ * expiry.
  *
  * <p>The request's life is a {@link Phase}; its transitions are written in {@link Phase#next}:
  *
@@ -112,6 +121,12 @@ public final class NdjsonIngest implements ReadListener, AsyncListener {
   private boolean readerLeft;
   private RuntimeException problem;
   private final IngestTally tally = new IngestTally();
+  // Set once at the start; cancelled when the request is answered or broke.
+  private volatile ScheduledFuture<?> expiry;
+  private volatile ScheduledFuture<?> idle;
+  private ScheduledExecutorService deadlines;
+  private long idleNanos;
+  private volatile long lastReadNanos;
 
   private NdjsonIngest(
       AsyncContext async,
@@ -137,7 +152,8 @@ public final class NdjsonIngest implements ReadListener, AsyncListener {
   /**
    * Puts the request in async mode for at most {@code maxMillis} and reads its body as it arrives:
    * lines of up to {@code maxRequestBytes}, appended {@code maxBatchChunks} at most at a time.
-   * {@code allowance} takes one append for a line, or says how long until one is allowed.
+   * {@code allowance} takes one append for a line, or says how long until one is allowed. When
+   * {@code tokenExpiresAt}, {@code deadlines} ends the body then.
    */
   static void start(
       HttpServletRequest request,
@@ -148,14 +164,69 @@ public final class NdjsonIngest implements ReadListener, AsyncListener {
       Optional<String> subject,
       ChunkRequestParser parser,
       Limits limits,
-      long maxMillis)
+      long maxMillis,
+      long idleMillis,
+      Optional<Instant> tokenExpiresAt,
+      ScheduledExecutorService deadlines)
       throws IOException {
     AsyncContext async = request.startAsync();
     async.setTimeout(maxMillis);
     NdjsonIngest ingest =
         new NdjsonIngest(async, log, streamId, producer, allowance, subject, parser, limits);
     async.addListener(ingest);
+    ingest.deadlines = deadlines;
+    ingest.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleMillis);
+    ingest.lastReadNanos = System.nanoTime();
+    ingest.watchIdle(idleMillis);
+    tokenExpiresAt.ifPresent(
+        expiry ->
+            ingest.expiry =
+                deadlines.schedule(
+                    () -> ingest.tokenExpired(expiry),
+                    Math.max(0, Duration.between(Instant.now(), expiry).toMillis()),
+                    TimeUnit.MILLISECONDS));
     ingest.in.setReadListener(ingest);
+  }
+
+  private void watchIdle(long delayMillis) {
+    idle = deadlines.schedule(this::idleCheck, delayMillis, TimeUnit.MILLISECONDS);
+  }
+
+  /** Ends a body from which nothing arrived for the idle limit, unless reading is paused. */
+  private void idleCheck() {
+    long quiet = System.nanoTime() - lastReadNanos;
+    synchronized (this) {
+      if (phase != Phase.READING || problem != null) {
+        return;
+      }
+      if (paused) {
+        // The node stopped reading (lines wait for the log), not the producer sending.
+        lastReadNanos = System.nanoTime();
+        quiet = 0;
+      }
+    }
+    if (quiet < idleNanos) {
+      watchIdle(Math.max(1, TimeUnit.NANOSECONDS.toMillis(idleNanos - quiet)));
+      return;
+    }
+    failed(
+        new ApiException(
+            ProblemType.REQUEST_TIMEOUT,
+            "nothing arrived for "
+                + TimeUnit.NANOSECONDS.toSeconds(idleNanos)
+                + " s; the whole lines before were stored. A producer that pauses longer sends a"
+                + " blank line now and then to keep the body open"));
+  }
+
+  /** The caller's token expired with the body still open: it ends as a bad line would. */
+  private void tokenExpired(Instant expiry) {
+    failed(
+        new ApiException(
+            ProblemType.TOKEN_EXPIRED,
+            "the token expired at "
+                + expiry
+                + " while the body was open; the whole lines before were stored: send the rest"
+                + " with a fresh token (producer headers skip what was stored)"));
   }
 
   /** Moves to {@code next} (under this); an illegal move is a bug, not a log line. */
@@ -268,6 +339,7 @@ public final class NdjsonIngest implements ReadListener, AsyncListener {
         if (read < 0) {
           return;
         }
+        lastReadNanos = System.nanoTime();
         lines.feed(buffer, read);
       }
     } catch (ApiException badLine) {
@@ -337,6 +409,7 @@ public final class NdjsonIngest implements ReadListener, AsyncListener {
       case BROKEN -> {
         LOG.info("ingest to stream={} broke; stored {}", streamId, tally);
         to(Phase.DONE);
+        cancelTimers();
       }
       case DRAINING -> {
         to(Phase.ANSWERING);
@@ -376,6 +449,14 @@ public final class NdjsonIngest implements ReadListener, AsyncListener {
     }
   }
 
+  private void cancelTimers() {
+    for (ScheduledFuture<?> pending : new ScheduledFuture<?>[] {expiry, idle}) {
+      if (pending != null) {
+        pending.cancel(false);
+      }
+    }
+  }
+
   /** Writes the one answer and gives the request back, on a container thread. */
   private void answer() {
     synchronized (this) {
@@ -383,9 +464,15 @@ public final class NdjsonIngest implements ReadListener, AsyncListener {
         return;
       }
       to(Phase.DONE);
+      cancelTimers();
       HttpServletRequest request = exchange.request();
       HttpServletResponse response = exchange.response();
       try {
+        if (problem instanceof ApiException refused
+            && refused.type() == ProblemType.TOKEN_EXPIRED) {
+          response.setHeader(
+              "WWW-Authenticate", "Bearer realm=\"chunk-relay\", error=\"invalid_token\"");
+        }
         if (producer.isPresent() && tally.producerSeq() >= 0) {
           ProducerHeaders.echo(response, producer.get().epoch(), tally.producerSeq());
         }

@@ -49,6 +49,13 @@ public final class StreamsServlet extends HttpServlet {
   static final long STREAMED_BODY_MAX_MILLIS = 15 * 60 * 1000;
 
   /**
+   * How long a streamed body may send nothing (a blank line counts) before the node ends it with
+   * {@code 408}: under the connector's read timeout (20 s in the embedded run and the shipped
+   * server.xml), which would drop it without an answer.
+   */
+  static final long STREAMED_BODY_IDLE_MILLIS = 15_000;
+
+  /**
    * Longest a JSON body may take to arrive; it is read without a thread, so a silent client costs a
    * connection for this long, never a thread.
    */
@@ -114,7 +121,7 @@ public final class StreamsServlet extends HttpServlet {
     Grant grant = AccessFilter.grantOf(request.getUserPrincipal());
     if (path.length == 2 && path[1].equals("chunks")) {
       if (method.equals("POST")) {
-        append(request, response, allowed(grant, Scope.PRODUCE, path[0]), grant.subject());
+        append(request, response, allowed(grant, Scope.PRODUCE, path[0]), grant);
       } else if (read) {
         list(request, response, allowed(grant, Scope.SUBSCRIBE, path[0]));
       } else {
@@ -146,11 +153,9 @@ public final class StreamsServlet extends HttpServlet {
    * {@code appendTimeoutMillis} passed without an answer from the database.
    */
   private void append(
-      HttpServletRequest request,
-      HttpServletResponse response,
-      String streamId,
-      Optional<String> subject)
+      HttpServletRequest request, HttpServletResponse response, String streamId, Grant grant)
       throws IOException {
+    Optional<String> subject = grant.subject();
     Optional<Duration> wait = guard.refuseAppend(subject);
     if (wait.isPresent()) {
       throw ApiException.rateLimited(wait.get());
@@ -178,7 +183,10 @@ public final class StreamsServlet extends HttpServlet {
           subject,
           parser,
           limits,
-          STREAMED_BODY_MAX_MILLIS);
+          STREAMED_BODY_MAX_MILLIS,
+          STREAMED_BODY_IDLE_MILLIS,
+          grant.expiresAt(),
+          deadlines);
       return;
     }
     AsyncBody.read(

@@ -116,6 +116,9 @@ public final class DemoServlet extends HttpServlet {
   }
 
   private void start(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    // Here, on the request the door let through: the asynchronous answer sees the bare request.
+    Grant grant = AccessFilter.grantOf(request.getUserPrincipal());
+    String streamId = DemoProducer.newStreamId();
     String type = Optional.ofNullable(request.getContentType()).orElse("");
     if (!type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
       Problems.write(
@@ -126,6 +129,18 @@ public final class DemoServlet extends HttpServlet {
       return;
     }
     try {
+      try {
+        grant.require(Scope.SUBSCRIBE, streamId);
+      } catch (Denied denied) {
+        throw new ApiException(
+            denied.type(),
+            "the demo's replies are streams demo-*: this credential must be allowed to subscribe to"
+                + " them");
+      }
+      Optional<Duration> wait = guard.refuseAppend(grant.subject());
+      if (wait.isPresent()) {
+        throw ApiException.rateLimited(wait.get());
+      }
       AsyncBody.read(
           request,
           MAX_BODY_BYTES,
@@ -136,6 +151,8 @@ public final class DemoServlet extends HttpServlet {
             reply(
                 (HttpServletRequest) async.getRequest(),
                 (HttpServletResponse) async.getResponse(),
+                grant,
+                streamId,
                 body);
             async.complete();
             return null;
@@ -146,7 +163,12 @@ public final class DemoServlet extends HttpServlet {
   }
 
   /** Starts the reply a whole prompt body asks for, and answers; a bad prompt is refused. */
-  private void reply(HttpServletRequest request, HttpServletResponse response, byte[] body)
+  private void reply(
+      HttpServletRequest request,
+      HttpServletResponse response,
+      Grant grant,
+      String streamId,
+      byte[] body)
       throws IOException {
     JsonNode parsed;
     try {
@@ -168,20 +190,6 @@ public final class DemoServlet extends HttpServlet {
     if (unstorable != null) {
       // Its words would be chunks the log refuses: the reply would start and never finish.
       throw new ApiException(ProblemType.INVALID_PROMPT, "prompt" + unstorable);
-    }
-    Grant grant = AccessFilter.grantOf(request.getUserPrincipal());
-    String streamId = DemoProducer.newStreamId();
-    try {
-      grant.require(Scope.SUBSCRIBE, streamId);
-    } catch (Denied denied) {
-      throw new ApiException(
-          denied.type(),
-          "the demo's replies are streams demo-*: this credential must be allowed to subscribe to"
-              + " them");
-    }
-    Optional<Duration> wait = guard.refuseAppend(grant.subject());
-    if (wait.isPresent()) {
-      throw ApiException.rateLimited(wait.get());
     }
     // The node's own address as this request reached it; the reply is appended through it.
     URI self =

@@ -40,6 +40,9 @@ public final class Problems {
     if (e instanceof ChunkLogException.ProducerSeqGap) {
       return ProblemType.PRODUCER_SEQ_GAP;
     }
+    if (e instanceof ChunkLogException.ProducerNotOwned) {
+      return ProblemType.PRODUCER_NOT_OWNED;
+    }
     return ProblemType.IDEMPOTENCY_KEY_REUSED;
   }
 

@@ -11,19 +11,19 @@ import java.util.function.BooleanSupplier;
 /**
  * Keeps promise 7 (Redis accelerates, PostgreSQL decides) visible to a load balancer: {@code GET
  * /health} is 200 when this node reaches PostgreSQL, else 503. Redis is reported but does not
- * decide: without it delivery continues from the log, only slower.
+ * decide: without it delivery continues from the log, only slower. Anyone may ask, so the answer
+ * says nothing of the node but up or down: no name, host or port (those are in the node's log and
+ * its metrics, behind the operator's token).
  */
 public final class HealthServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
 
   private final transient BooleanSupplier databaseUp;
   private final transient BooleanSupplier redisUp;
-  private final String nodeId;
 
-  public HealthServlet(BooleanSupplier databaseUp, BooleanSupplier redisUp, String nodeId) {
+  public HealthServlet(BooleanSupplier databaseUp, BooleanSupplier redisUp) {
     this.databaseUp = databaseUp;
     this.redisUp = redisUp;
-    this.nodeId = nodeId;
   }
 
   @Override
@@ -32,7 +32,6 @@ public final class HealthServlet extends HttpServlet {
     boolean database = databaseUp.getAsBoolean();
     ObjectNode body = WireFormat.object();
     body.put("status", database ? "up" : "down");
-    body.put("node", nodeId);
     body.put("database", database ? "up" : "down");
     body.put("redis", redisUp.getAsBoolean() ? "up" : "down");
     response.setStatus(database ? 200 : 503);

@@ -7,6 +7,7 @@ import io.chunkrelay.chunk.StreamInfo;
 import io.chunkrelay.delivery.Delivery;
 import io.chunkrelay.delivery.StreamConnection;
 import io.chunkrelay.guard.Guard;
+import io.chunkrelay.logs.LogLimiter;
 import io.chunkrelay.store.ChunkLog;
 import io.chunkrelay.web.edge.AccessFilter;
 import io.chunkrelay.web.edge.ClientFrames;
@@ -53,6 +54,7 @@ public final class StreamEndpoint extends Endpoint {
   public static final int CLOSE_FORBIDDEN = 4403;
 
   private static final Logger LOG = LoggerFactory.getLogger(StreamEndpoint.class);
+  private static final LogLimiter LOGS = new LogLimiter();
 
   private final ChunkLog log;
   private final Delivery delivery;
@@ -210,16 +212,41 @@ public final class StreamEndpoint extends Endpoint {
       // Tyrus reports each later read of a connection that already failed again: once is enough.
       return;
     }
-    LOG.warn(
-        "ws error session={} stream={}",
-        session.getId(),
-        connection == null ? "-" : connection.streamId(),
-        failure);
+    String stream = connection == null ? "-" : connection.streamId();
+    if (clientsFault(failure)) {
+      // The client's doing (an oversized or malformed message, a dropped connection): one line,
+      // and a flood of them one line a minute.
+      LOGS.info(
+          LOG,
+          "client-fault " + failure.getClass().getName(),
+          "ws session={} stream={} ended by the client: {}",
+          session.getId(),
+          stream,
+          failure.toString());
+    } else {
+      LOGS.warn(
+          LOG, "server-fault", "ws error session={} stream={}", session.getId(), stream, failure);
+    }
     stopExpiry();
     uncount();
     if (connection != null) {
       connection.closed();
     }
+  }
+
+  /**
+   * Whether a WebSocket failure is the client's doing: the connection broke, or the client broke
+   * the protocol (Tyrus reports an oversized or malformed message, a bad frame or bad UTF-8 as its
+   * own exceptions).
+   */
+  static boolean clientsFault(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof java.io.IOException
+          || t.getClass().getName().startsWith("org.glassfish.tyrus.core.")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void unexpected(Session session, String kind) {

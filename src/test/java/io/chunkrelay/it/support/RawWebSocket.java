@@ -76,8 +76,24 @@ public final class RawWebSocket implements AutoCloseable {
 
   /** Sends one frame: {@code opcode} 1 text, 2 binary; unmasked if {@code masked} is false. */
   public RawWebSocket send(int opcode, byte[] payload, boolean masked) throws IOException {
+    return write(frame(opcode, payload, masked, true));
+  }
+
+  /**
+   * Sends one message of {@code opcode} in fragments: the first frame carries the opcode, the rest
+   * are continuations, the last one final; all masked.
+   */
+  public RawWebSocket sendInFragments(int opcode, List<byte[]> fragments) throws IOException {
+    ByteArrayOutputStream frames = new ByteArrayOutputStream();
+    for (int i = 0; i < fragments.size(); i++) {
+      frames.write(frame(i == 0 ? opcode : 0, fragments.get(i), true, i == fragments.size() - 1));
+    }
+    return write(frames.toByteArray());
+  }
+
+  private static byte[] frame(int opcode, byte[] payload, boolean masked, boolean fin) {
     ByteArrayOutputStream frame = new ByteArrayOutputStream();
-    frame.write(0x80 | opcode);
+    frame.write((fin ? 0x80 : 0) | opcode);
     int mask = masked ? 0x80 : 0;
     if (payload.length < 126) {
       frame.write(mask | payload.length);
@@ -95,20 +111,23 @@ public final class RawWebSocket implements AutoCloseable {
     if (masked) {
       byte[] key = new byte[4];
       RANDOM.nextBytes(key);
-      frame.write(key);
+      frame.write(key, 0, 4);
       for (int i = 0; i < body.length; i++) {
         body[i] ^= key[i % 4];
       }
     }
-    byte[] header = frame.toByteArray();
+    frame.write(body, 0, body.length);
+    return frame.toByteArray();
+  }
+
+  private RawWebSocket write(byte[] bytes) {
     // Written beside the reader: a server that refuses a large frame early closes while it is
     // still being sent, and its close frame must be read before its socket resets ours.
     sending =
         new Thread(
             () -> {
               try {
-                out.write(header);
-                out.write(body);
+                out.write(bytes);
                 out.flush();
               } catch (IOException closedWhileSending) {
                 // The server may close before taking a frame it refuses: its answer counts.
