@@ -9,6 +9,7 @@ import io.chunkrelay.web.api.StreamsServlet;
 import io.chunkrelay.web.demo.DemoServlet;
 import io.chunkrelay.web.edge.AccessFilter;
 import io.chunkrelay.web.edge.ClientScriptCors;
+import io.chunkrelay.web.edge.FramingCheck;
 import io.chunkrelay.web.edge.HostCheck;
 import io.chunkrelay.web.edge.SecurityHeaders;
 import io.chunkrelay.web.ops.HealthServlet;
@@ -92,6 +93,9 @@ public final class ChunkRelayListener implements ServletContextListener {
     FilterRegistration.Dynamic hosts = context.addFilter("hosts", new HostCheck(config.hosts()));
     hosts.setAsyncSupported(true);
     hosts.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
+    FilterRegistration.Dynamic framing = context.addFilter("framing", new FramingCheck());
+    framing.setAsyncSupported(true);
+    framing.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
     // Before Tyrus's upgrade filter (mapped "after"): a refused handshake never becomes a socket.
     FilterRegistration.Dynamic door =
         context.addFilter("access", new AccessFilter(node.access(), node.guard()));

@@ -38,6 +38,7 @@ public enum ProblemType {
   STREAM_NOT_ALLOWED(403, "Stream not allowed"),
   ORIGIN_NOT_ALLOWED(403, "Origin not allowed"),
   HOST_NOT_ALLOWED(421, "Host not served"),
+  INVALID_TRANSFER_ENCODING(400, "Invalid Transfer-Encoding"),
   RATE_LIMITED(429, "Rate limited"),
   UNEXPECTED_FRAME(400, "Unexpected client frame"),
   TOO_MANY_CONNECTIONS(503, "Too many connections"),

@@ -198,6 +198,42 @@ class OpenNodeHostileIT {
     assertTrue(!health.body().contains(Integer.toString(node().getPort())), health.body());
   }
 
+  @Test
+  void aFoldedOrRepeatedTransferEncodingIsRefusedAndStoresNothing() {
+    String local = "localhost:" + node().getPort();
+    String body = Http.chunk("m", "smuggled");
+    String chunked = Integer.toHexString(body.length()) + "\r\n" + body + "\r\n0\r\n\r\n";
+    for (String[] framing :
+        new String[][] {
+          {"folded", "Transfer-Encoding:\r\n chunked\r\n"},
+          {
+            "folded beside a Content-Length",
+            "Content-Length: 5\r\nTransfer-Encoding:\r\n chunked\r\n"
+          },
+          // Tomcat refuses this one itself (its own 400), before the application.
+          {"repeated", "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"},
+        }) {
+      String stream = "framing-" + UUID.randomUUID();
+      RawHttp.Answer answer =
+          RawHttp.exchange(
+              node(),
+              "POST "
+                  + path("/api/streams/" + stream + "/chunks")
+                  + " HTTP/1.1\r\nHost: "
+                  + local
+                  + "\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                  + framing[1]
+                  + "\r\n"
+                  + chunked,
+              10_000);
+      assertEquals(400, answer.status(), framing[0] + ": " + answer);
+      assertTrue(
+          answer.code() == null || answer.code().equals("invalid-transfer-encoding"),
+          framing[0] + ": " + answer);
+      assertEquals(0, ChunkTable.count("streams", stream), framing[0] + " stored something");
+    }
+  }
+
   private static StoredChunk chunk(long seq, String content) {
     return new StoredChunk(seq, "m", content, false, Instant.now());
   }

@@ -4,6 +4,7 @@ import io.chunkrelay.config.RelayConfig.Limits;
 import io.chunkrelay.web.http.ApiException;
 import io.chunkrelay.wire.ProblemType;
 import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
 import java.util.Enumeration;
 import java.util.Locale;
 import java.util.Objects;
@@ -90,6 +91,21 @@ public final class ApiRequest {
       throw new ApiException(
           ProblemType.UNSUPPORTED_MEDIA_TYPE, "chunks are UTF-8, got charset '" + charset + "'");
     }
+  }
+
+  /**
+   * Whether the container reports {@code failure} because the body's framing is broken (a chunk
+   * size that is not hex, a chunk without its line end): its "bad request", not the connection
+   * breaking. Tomcat closes such a connection at once, without an answer the application could
+   * write.
+   */
+  static boolean malformedBody(IOException failure) {
+    for (Class<?> type = failure.getClass(); type != null; type = type.getSuperclass()) {
+      if (type.getSimpleName().equals("BadRequestException")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static ApiException tooLarge(long bytes, long maxBytes) {

@@ -6,6 +6,7 @@ import io.chunkrelay.chunk.Appended;
 import io.chunkrelay.chunk.NewChunk;
 import io.chunkrelay.chunk.ProducerClaim;
 import io.chunkrelay.config.RelayConfig.Limits;
+import io.chunkrelay.logs.LogLimiter;
 import io.chunkrelay.store.ChunkLog;
 import io.chunkrelay.web.http.ApiException;
 import io.chunkrelay.web.http.Problems;
@@ -73,6 +74,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class NdjsonIngest implements ReadListener, AsyncListener {
   private static final Logger LOG = LoggerFactory.getLogger(NdjsonIngest.class);
+  private static final LogLimiter LOGS = new LogLimiter();
   private static final int READ_BUFFER_BYTES = 16 * 1024;
 
   /** Where the request is in its life; see the class comment for the picture. */
@@ -275,8 +277,12 @@ public final class NdjsonIngest implements ReadListener, AsyncListener {
       if (givenBack()) {
         return;
       }
-      LOG.info(
-          "ingest to stream={} broke: {}; committing the whole lines received",
+      LOGS.info(
+          LOG,
+          failure instanceof IOException io && ApiRequest.malformedBody(io)
+              ? "ingest-malformed"
+              : "ingest-broke",
+          "ingest to stream={} ended: {}; committing the whole lines received",
           streamId,
           failure.toString());
       // An answer already on its way finds the request gone; otherwise what waits still goes in.

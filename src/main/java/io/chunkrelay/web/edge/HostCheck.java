@@ -1,7 +1,6 @@
 package io.chunkrelay.web.edge;
 
 import io.chunkrelay.config.ServedHosts;
-import io.chunkrelay.web.http.Problems;
 import io.chunkrelay.wire.ProblemType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -10,8 +9,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Keeps DNS rebinding away: a request for a {@code Host} the node does not serve ({@link
@@ -22,7 +19,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class HostCheck extends HttpFilter {
   private static final long serialVersionUID = 1L;
-  private static final Logger LOG = LoggerFactory.getLogger(HostCheck.class);
 
   private final transient ServedHosts hosts;
 
@@ -38,13 +34,7 @@ public final class HostCheck extends HttpFilter {
       chain.doFilter(request, response);
       return;
     }
-    LOG.debug(
-        "refused {} {} from {}: host-not-allowed",
-        request.getMethod(),
-        request.getRequestURI(),
-        request.getRemoteAddr());
-    response.setHeader("Connection", "close");
-    Problems.write(
+    EarlyRefusal.answer(
         request,
         response,
         ProblemType.HOST_NOT_ALLOWED,
