@@ -413,7 +413,8 @@ public final class NdjsonIngest implements ReadListener, AsyncListener {
     }
     switch (phase) {
       case BROKEN -> {
-        LOG.info("ingest to stream={} broke; stored {}", streamId, tally);
+        LOGS.info(
+            LOG, "ingest-broke-stored", "ingest to stream={} broke; stored {}", streamId, tally);
         to(Phase.DONE);
         cancelTimers();
       }

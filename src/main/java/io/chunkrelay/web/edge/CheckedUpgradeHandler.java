@@ -1,5 +1,6 @@
 package io.chunkrelay.web.edge;
 
+import io.chunkrelay.logs.LogLimiter;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
@@ -27,6 +28,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class CheckedUpgradeHandler extends TyrusHttpUpgradeHandler {
   private static final Logger LOG = LoggerFactory.getLogger(CheckedUpgradeHandler.class);
+  private static final LogLimiter LOGS = new LogLimiter();
 
   private final ClientFrames frames = new ClientFrames(ClientFrames.MAX_CLIENT_FRAME_BYTES);
   private final AtomicBoolean refused = new AtomicBoolean();
@@ -72,7 +74,13 @@ public final class CheckedUpgradeHandler extends TyrusHttpUpgradeHandler {
     super.onDataAvailable();
     ClientFrames.Refusal refusal = frames.refusal();
     if (refusal != null && connection != null && refused.compareAndSet(false, true)) {
-      LOG.info("ws from {} closed with {}: {}", peer, refusal.closeCode(), refusal.reason());
+      LOGS.info(
+          LOG,
+          "refused-frame " + refusal.closeCode(),
+          "ws from {} closed with {}: {}",
+          peer,
+          refusal.closeCode(),
+          refusal.reason());
       connection.close(
           new CloseReason(
               CloseReason.CloseCodes.getCloseCode(refusal.closeCode()), refusal.reason()));

@@ -1,6 +1,7 @@
 package io.chunkrelay.web.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chunkrelay.logs.LogLimiter;
 import io.chunkrelay.store.ChunkLogException;
 import io.chunkrelay.store.StoreException;
 import io.chunkrelay.wire.ProblemType;
@@ -23,6 +24,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Problems {
   private static final Logger LOG = LoggerFactory.getLogger(Problems.class);
+  private static final LogLimiter LOGS = new LogLimiter();
   private static final int RETRY_AFTER_SECONDS = 2;
 
   private Problems() {}
@@ -169,7 +171,9 @@ public final class Problems {
       ObjectNode members)
       throws IOException {
     if (response.isCommitted()) {
-      LOG.warn(
+      LOGS.warn(
+          LOG,
+          "committed " + type.code(),
           "cannot report {} for {}: the response is already committed",
           type.code(),
           request.getRequestURI());

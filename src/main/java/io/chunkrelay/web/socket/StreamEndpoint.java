@@ -188,7 +188,9 @@ public final class StreamEndpoint extends Endpoint {
   public void onClose(Session session, CloseReason reason) {
     if (reason.getCloseCode() == CloseReason.CloseCodes.UNEXPECTED_CONDITION) {
       // Tyrus's reader gave up on what the client sent (a frame over its buffer, say): one line.
-      LOG.info(
+      LOGS.info(
+          LOG,
+          "closed-1011",
           "ws session={} from {} closed with 1011: {}",
           session.getId(),
           counted.get(),
