@@ -6,6 +6,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.event.Level;
+import org.slf4j.helpers.FormattingTuple;
+import org.slf4j.helpers.MessageFormatter;
+import org.slf4j.spi.LocationAwareLogger;
 
 /**
  * Keeps a flood of one kind of event (junk on a Redis channel, clients sending oversized frames)
@@ -88,7 +91,17 @@ public final class LogLimiter {
     }
     String suffix =
         heldBack == 0 ? "" : " (" + heldBack + " more like this since it was last logged)";
-    if (level == Level.WARN) {
+    if (log instanceof LocationAwareLogger located) {
+      // Named as the boundary, so the line names the caller, not this class, as its source.
+      FormattingTuple line = MessageFormatter.arrayFormat(format + suffix, args);
+      located.log(
+          null,
+          LogLimiter.class.getName(),
+          level.toInt(),
+          line.getMessage(),
+          null,
+          line.getThrowable());
+    } else if (level == Level.WARN) {
       log.warn(format + suffix, args);
     } else {
       log.info(format + suffix, args);

@@ -9,6 +9,7 @@ package io.chunkrelay.wire;
  */
 public enum ProblemType {
   MALFORMED_JSON(400, "Malformed JSON"),
+  MALFORMED_BODY(400, "Malformed request body"),
   INVALID_CHUNK(400, "Invalid chunk"),
   CHUNK_TOO_LARGE(413, "Chunk too large"),
   BATCH_TOO_LARGE(413, "Batch too large"),

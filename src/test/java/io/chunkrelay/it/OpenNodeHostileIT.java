@@ -235,7 +235,7 @@ class OpenNodeHostileIT {
   }
 
   @Test
-  void aBrokenChunkSizeEndsAStreamedBodyKeepingTheWholeLinesBeforeIt() {
+  void aBrokenChunkSizeIsAnswered400AndKeepsExactlyTheWholeLinesBeforeIt() {
     String stream = "broken-chunk-" + UUID.randomUUID();
     String line = Http.chunk("m", "before the break") + "\n";
     RawHttp.Answer answer =
@@ -251,14 +251,32 @@ class OpenNodeHostileIT {
                 + line
                 + "\r\nzz\r\n{}\r\n0\r\n\r\n",
             10_000);
-    // Tomcat closes the connection at once (its own "bad request"; no answer the application can
-    // write: docs/SECURITY.md); what matters is what was kept, and that nothing else was.
-    assertTrue(answer.status() == 0 || answer.status() == 400, answer.toString());
+    assertEquals(400, answer.status(), answer.toString());
+    assertEquals("malformed-body", answer.code(), answer.toString());
+    assertTrue(answer.body().contains("\"count\":"), "it says what was stored: " + answer);
     Await.until(() -> ChunkTable.count("chunks", stream) == 1, Duration.ofSeconds(10));
     assertEquals(
         java.util.List.of(new ChunkTable.Row(1, "m", "before the break", false)),
         ChunkTable.chunks(stream));
     assertEquals(200, new Http(base).get("health").status(), "and the node serves on");
+  }
+
+  @Test
+  void aBrokenChunkSizeInAJsonBodyIsAnswered400AndStoresNothing() {
+    String stream = "broken-json-" + UUID.randomUUID();
+    RawHttp.Answer answer =
+        RawHttp.exchange(
+            node(),
+            "POST "
+                + path("/api/streams/" + stream + "/chunks")
+                + " HTTP/1.1\r\nHost: localhost:"
+                + node().getPort()
+                + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "zz\r\n{}\r\n0\r\n\r\n",
+            10_000);
+    assertEquals(400, answer.status(), answer.toString());
+    assertEquals("malformed-body", answer.code(), answer.toString());
+    assertEquals(0, ChunkTable.count("streams", stream));
   }
 
   private static StoredChunk chunk(long seq, String content) {

@@ -96,8 +96,8 @@ public final class ApiRequest {
   /**
    * Whether the container reports {@code failure} because the body's framing is broken (a chunk
    * size that is not hex, a chunk without its line end): its "bad request", not the connection
-   * breaking. Tomcat closes such a connection at once, without an answer the application could
-   * write.
+   * breaking. Tomcat then calls the read listener's {@code onError}, where the answer must be
+   * written and flushed: the connection is closed as soon as it returns.
    */
   static boolean malformedBody(IOException failure) {
     for (Class<?> type = failure.getClass(); type != null; type = type.getSuperclass()) {
@@ -106,6 +106,14 @@ public final class ApiRequest {
       }
     }
     return false;
+  }
+
+  static ApiException malformed(Throwable failure) {
+    return new ApiException(
+        ProblemType.MALFORMED_BODY,
+        "the body's chunked framing is broken ("
+            + failure.getMessage()
+            + "); the connection is closed after this answer");
   }
 
   static ApiException tooLarge(long bytes, long maxBytes) {

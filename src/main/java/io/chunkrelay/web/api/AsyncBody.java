@@ -139,7 +139,11 @@ public final class AsyncBody implements ReadListener, AsyncListener {
     }
   }
 
-  /** Reading failed: the client went away mid-body. Nothing was parsed, nothing is stored. */
+  /**
+   * Reading failed: the client went away mid-body, or sent a body whose chunked framing is broken
+   * (answered {@code 400 malformed-body} here, while the container still lets this listener write).
+   * Nothing was parsed, nothing is stored.
+   */
   @Override
   public void onError(Throwable failure) {
     if (!end()) {
@@ -147,6 +151,11 @@ public final class AsyncBody implements ReadListener, AsyncListener {
     }
     cancelDeadline();
     LOG.debug("body of {} broke off: {}", exchange.uri(), failure.toString());
+    if (failure instanceof IOException io && ApiRequest.malformedBody(io)) {
+      ApiException malformed = ApiRequest.malformed(failure);
+      exchange.problemNow(malformed.type(), malformed.getMessage());
+      return;
+    }
     exchange.release();
   }
 

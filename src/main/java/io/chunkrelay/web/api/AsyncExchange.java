@@ -66,6 +66,20 @@ final class AsyncExchange {
     release();
   }
 
+  /**
+   * Writes a problem and sends it at once, then gives the request back: for a listener's {@code
+   * onError}, after which the container closes the connection without flushing anything.
+   */
+  void problemNow(ProblemType type, String detail) {
+    try {
+      Problems.write(request(), response(), type, detail);
+      response().flushBuffer();
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("could not answer {}: {}", uri, e.toString());
+    }
+    release();
+  }
+
   /** Gives the request back to the container; false if it was given back before. */
   boolean release() {
     if (!released.compareAndSet(false, true)) {

@@ -267,15 +267,22 @@ public final class NdjsonIngest implements ReadListener, AsyncListener {
   }
 
   /**
-   * The connection broke (on a container thread). The request is given back to the container here:
-   * Tomcat forbids any later use of it from another thread, and recycles it for other requests. The
-   * whole lines received are still committed; nobody is left to answer.
+   * The connection broke (on a container thread), or the body's chunked framing did. The request is
+   * given back to the container here: Tomcat forbids any later use of it from another thread, and
+   * recycles it for other requests. The whole lines received are still committed; a broken framing
+   * is answered first ({@code 400 malformed-body}, with what was stored so far), since the
+   * container closes the connection as soon as this returns.
    */
   @Override
   public void onError(Throwable failure) {
     synchronized (this) {
       if (givenBack()) {
         return;
+      }
+      if (failure instanceof IOException io
+          && ApiRequest.malformedBody(io)
+          && phase != Phase.ANSWERING) {
+        answerNow(ApiRequest.malformed(failure));
       }
       LOGS.info(
           LOG,
@@ -351,6 +358,10 @@ public final class NdjsonIngest implements ReadListener, AsyncListener {
     } catch (ApiException badLine) {
       failed(badLine);
     } catch (IOException e) {
+      if (ApiRequest.malformedBody(e)) {
+        // The container calls onError next, where it lets this listener still answer.
+        return;
+      }
       onError(e);
     }
   }
@@ -461,6 +472,26 @@ public final class NdjsonIngest implements ReadListener, AsyncListener {
       if (pending != null) {
         pending.cancel(false);
       }
+    }
+  }
+
+  /**
+   * Writes {@code refused} with what was stored so far and sends it at once (under this, on a
+   * container thread, in {@link #onError}); lines still waiting may be stored after it.
+   */
+  private void answerNow(ApiException refused) {
+    HttpServletResponse response = exchange.response();
+    try {
+      Problems.ingestFailed(
+          exchange.request(),
+          response,
+          new ApiException(
+              refused.type(),
+              refused.getMessage() + "; whole lines received but not yet counted here are stored"),
+          tally.json());
+      response.flushBuffer();
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("could not answer the ingest to stream={}: {}", streamId, e.toString());
     }
   }
 

@@ -9,6 +9,7 @@ import io.chunkrelay.wire.WireFormat;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -191,6 +192,14 @@ public final class Problems {
     problem.put("instance", request.getRequestURI());
     problem.put("code", type.code());
     problem.setAll(members);
-    response.getWriter().write(WireFormat.write(problem));
+    // Sized, not chunked: an answer flushed just before the connection closes is still whole.
+    byte[] body = WireFormat.write(problem).getBytes(StandardCharsets.UTF_8);
+    response.setContentLength(body.length);
+    try {
+      response.getOutputStream().write(body);
+    } catch (IllegalStateException writerInUse) {
+      // Whoever answered first took the writer; the same bytes go through it.
+      response.getWriter().write(new String(body, StandardCharsets.UTF_8));
+    }
   }
 }
