@@ -239,18 +239,10 @@ class OpenNodeHostileIT {
     String stream = "broken-chunk-" + UUID.randomUUID();
     String line = Http.chunk("m", "before the break") + "\n";
     RawHttp.Answer answer =
-        RawHttp.exchange(
-            node(),
-            "POST "
-                + path("/api/streams/" + stream + "/chunks")
-                + " HTTP/1.1\r\nHost: localhost:"
-                + node().getPort()
-                + "\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n"
-                + Integer.toHexString(line.length())
-                + "\r\n"
-                + line
-                + "\r\nzz\r\n{}\r\n0\r\n\r\n",
-            10_000);
+        postChunks(
+            stream,
+            "application/x-ndjson",
+            Integer.toHexString(line.length()) + "\r\n" + line + "\r\nzz\r\n{}\r\n0\r\n\r\n");
     assertEquals(400, answer.status(), answer.toString());
     assertEquals("malformed-body", answer.code(), answer.toString());
     assertTrue(answer.body().contains("\"count\":"), "it says what was stored: " + answer);
@@ -264,19 +256,25 @@ class OpenNodeHostileIT {
   @Test
   void aBrokenChunkSizeInAJsonBodyIsAnswered400AndStoresNothing() {
     String stream = "broken-json-" + UUID.randomUUID();
-    RawHttp.Answer answer =
-        RawHttp.exchange(
-            node(),
-            "POST "
-                + path("/api/streams/" + stream + "/chunks")
-                + " HTTP/1.1\r\nHost: localhost:"
-                + node().getPort()
-                + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
-                + "zz\r\n{}\r\n0\r\n\r\n",
-            10_000);
+    RawHttp.Answer answer = postChunks(stream, "application/json", "zz\r\n{}\r\n0\r\n\r\n");
     assertEquals(400, answer.status(), answer.toString());
     assertEquals("malformed-body", answer.code(), answer.toString());
     assertEquals(0, ChunkTable.count("streams", stream));
+  }
+
+  /** An append whose chunked body is {@code chunkedBody} as written, framing and all. */
+  private RawHttp.Answer postChunks(String stream, String contentType, String chunkedBody) {
+    return RawHttp.exchange(
+        node(),
+        "POST "
+            + path("/api/streams/" + stream + "/chunks")
+            + " HTTP/1.1\r\nHost: localhost:"
+            + node().getPort()
+            + "\r\nContent-Type: "
+            + contentType
+            + "\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + chunkedBody,
+        10_000);
   }
 
   private static StoredChunk chunk(long seq, String content) {
