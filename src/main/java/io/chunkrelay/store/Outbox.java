@@ -21,8 +21,12 @@ import org.slf4j.LoggerFactory;
  * the SQL stays here.
  */
 public final class Outbox {
-  /** The advisory lock key: "chunk-relay outbox relay" as a number any DBA can look up. */
-  static final long RELAY_LOCK_KEY = 0x6368_756e_6b52_6c79L;
+  /**
+   * The advisory lock's first key: "chnk" as a number any DBA can look up in {@code pg_locks}
+   * ({@code classid}); the second ({@code objid}) is the oid of this deployment's {@code streams}
+   * table, so deployments in different schemas of one database never share the lock.
+   */
+  static final int RELAY_LOCK_CLASS = 0x6368_6e6b;
 
   private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
 
@@ -175,6 +179,6 @@ public final class Outbox {
 
   /** The relay's lock, not yet taken. */
   public RelayLock relayLock() {
-    return new RelayLock(dataSource, RELAY_LOCK_KEY);
+    return new RelayLock(dataSource, RELAY_LOCK_CLASS);
   }
 }

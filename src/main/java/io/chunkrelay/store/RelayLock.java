@@ -11,19 +11,24 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps the outbox relay to one node at a time: a PostgreSQL session-level advisory lock held on a
  * connection kept for it. If the holder dies, its session ends, the lock is free, and another
- * node's next {@link #holdOrTake()} takes it. Thread-safe.
+ * node's next {@link #holdOrTake()} takes it. The lock is the pair (a constant, the oid of the
+ * {@code streams} table the connection's search path finds): one per deployment, even where several
+ * share a database in schemas of their own. Thread-safe.
  */
 public final class RelayLock implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RelayLock.class);
   private static final int VALID_CHECK_SECONDS = 2;
 
+  /** This deployment's {@code streams} table, as the lock's second key. */
+  private static final String DEPLOYMENT_KEY = "'streams'::regclass::oid::int";
+
   private final DataSource dataSource;
-  private final long key;
+  private final int classKey;
   private Connection holder;
 
-  RelayLock(DataSource dataSource, long key) {
+  RelayLock(DataSource dataSource, int classKey) {
     this.dataSource = dataSource;
-    this.key = key;
+    this.classKey = classKey;
   }
 
   /** Whether this node holds the lock now. */
@@ -46,8 +51,9 @@ public final class RelayLock implements AutoCloseable {
       }
       Connection connection = dataSource.getConnection();
       boolean taken = false;
-      try (PreparedStatement lock = connection.prepareStatement("select pg_try_advisory_lock(?)")) {
-        lock.setLong(1, key);
+      try (PreparedStatement lock =
+          connection.prepareStatement("select pg_try_advisory_lock(?, " + DEPLOYMENT_KEY + ")")) {
+        lock.setInt(1, classKey);
         try (ResultSet result = lock.executeQuery()) {
           taken = result.next() && result.getBoolean(1);
         }
@@ -70,8 +76,9 @@ public final class RelayLock implements AutoCloseable {
   @Override
   public synchronized void close() {
     if (holder != null) {
-      try (PreparedStatement unlock = holder.prepareStatement("select pg_advisory_unlock(?)")) {
-        unlock.setLong(1, key);
+      try (PreparedStatement unlock =
+          holder.prepareStatement("select pg_advisory_unlock(?, " + DEPLOYMENT_KEY + ")")) {
+        unlock.setInt(1, classKey);
         unlock.execute();
       } catch (SQLException e) {
         LOG.debug("releasing the relay lock: {}", e.toString());
