@@ -99,7 +99,10 @@ public final class ApiRequest {
    * breaking. Tomcat then calls the read listener's {@code onError}, where the answer must be
    * written and flushed: the connection is closed as soon as it returns.
    */
-  static boolean malformedBody(IOException failure) {
+  static boolean malformedBody(Throwable failure) {
+    if (!(failure instanceof IOException)) {
+      return false;
+    }
     for (Class<?> type = failure.getClass(); type != null; type = type.getSuperclass()) {
       if (type.getSimpleName().equals("BadRequestException")) {
         return true;

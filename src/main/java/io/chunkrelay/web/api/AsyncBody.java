@@ -151,7 +151,7 @@ public final class AsyncBody implements ReadListener, AsyncListener {
     }
     cancelDeadline();
     LOG.debug("body of {} broke off: {}", exchange.uri(), failure.toString());
-    if (failure instanceof IOException io && ApiRequest.malformedBody(io)) {
+    if (ApiRequest.malformedBody(failure)) {
       ApiException malformed = ApiRequest.malformed(failure);
       exchange.problemNow(malformed.type(), malformed.getMessage());
       return;

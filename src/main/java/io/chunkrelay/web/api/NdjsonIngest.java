@@ -126,9 +126,9 @@ public final class NdjsonIngest implements ReadListener, AsyncListener {
   // Set once at the start; cancelled when the request is answered or broke.
   private volatile ScheduledFuture<?> expiry;
   private volatile ScheduledFuture<?> idle;
-  private ScheduledExecutorService deadlines;
-  private long idleNanos;
-  private volatile long lastReadNanos;
+  private final ScheduledExecutorService deadlines;
+  private final long idleNanos;
+  private volatile long lastReadNanos = System.nanoTime();
 
   private NdjsonIngest(
       AsyncContext async,
@@ -138,8 +138,12 @@ public final class NdjsonIngest implements ReadListener, AsyncListener {
       Supplier<Optional<Duration>> allowance,
       Optional<String> subject,
       ChunkRequestParser parser,
-      Limits limits)
+      Limits limits,
+      ScheduledExecutorService deadlines,
+      long idleMillis)
       throws IOException {
+    this.deadlines = deadlines;
+    this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleMillis);
     this.exchange = new AsyncExchange(async);
     this.allowance = allowance;
     this.subject = subject;
@@ -174,11 +178,18 @@ public final class NdjsonIngest implements ReadListener, AsyncListener {
     AsyncContext async = request.startAsync();
     async.setTimeout(maxMillis);
     NdjsonIngest ingest =
-        new NdjsonIngest(async, log, streamId, producer, allowance, subject, parser, limits);
+        new NdjsonIngest(
+            async,
+            log,
+            streamId,
+            producer,
+            allowance,
+            subject,
+            parser,
+            limits,
+            deadlines,
+            idleMillis);
     async.addListener(ingest);
-    ingest.deadlines = deadlines;
-    ingest.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleMillis);
-    ingest.lastReadNanos = System.nanoTime();
     ingest.watchIdle(idleMillis);
     tokenExpiresAt.ifPresent(
         expiry ->
@@ -279,16 +290,13 @@ public final class NdjsonIngest implements ReadListener, AsyncListener {
       if (givenBack()) {
         return;
       }
-      if (failure instanceof IOException io
-          && ApiRequest.malformedBody(io)
-          && phase != Phase.ANSWERING) {
+      boolean malformed = ApiRequest.malformedBody(failure);
+      if (malformed && phase != Phase.ANSWERING) {
         answerNow(ApiRequest.malformed(failure));
       }
       LOGS.info(
           LOG,
-          failure instanceof IOException io && ApiRequest.malformedBody(io)
-              ? "ingest-malformed"
-              : "ingest-broke",
+          malformed ? "ingest-malformed" : "ingest-broke",
           "ingest to stream={} ended: {}; committing the whole lines received",
           streamId,
           failure.toString());
