@@ -68,7 +68,7 @@ class PackageRulesTest {
             "auth",
             "guard",
             "logs"));
-    MAY_USE.put("launch", Set.of("config", "logs", "wire"));
+    MAY_USE.put("launch", Set.of("config", "logs", "wire", "store"));
   }
 
   /** Each role of the web edge and the roles it may use (the wiring in web itself uses all). */

@@ -19,6 +19,7 @@ import io.chunkrelay.store.Database;
 import io.chunkrelay.store.GroupLimits;
 import io.chunkrelay.store.Outbox;
 import io.chunkrelay.store.PoolSettings;
+import io.chunkrelay.store.Schema;
 import io.chunkrelay.threads.OwnThreads;
 import io.chunkrelay.wire.FanoutSeal;
 import java.lang.management.ManagementFactory;
@@ -215,8 +216,22 @@ public final class Node implements AutoCloseable {
   }
 
   private static Database open(DatabaseSettings settings, String nodeId) {
+    Schema.Migration migration =
+        !settings.migrateOnStart()
+            ? Schema.Migration.checkOnly()
+            : settings
+                .migrateUser()
+                .map(
+                    owner ->
+                        Schema.Migration.as(
+                            new Schema.Login(
+                                settings.jdbcUrl().orElseThrow(),
+                                owner,
+                                settings.migratePassword())))
+                .orElseGet(Schema.Migration::overOwnConnections);
     if (settings.dataSourceJndiName().isPresent()) {
-      return Database.container(settings.dataSourceJndiName().get(), "CHUNK_RELAY_DB_DATASOURCE");
+      return Database.container(
+          settings.dataSourceJndiName().get(), "CHUNK_RELAY_DB_DATASOURCE", migration);
     }
     return Database.pooled(
         new PoolSettings(
@@ -226,7 +241,8 @@ public final class Node implements AutoCloseable {
             settings.poolSize(),
             settings.connectTimeoutMillis(),
             settings.socketTimeoutMillis(),
-            "chunk-relay " + nodeId));
+            "chunk-relay " + nodeId),
+        migration);
   }
 
   /**

@@ -121,6 +121,14 @@ public record RelayConfig(
    * @param socketTimeoutMillis how long the node waits for PostgreSQL to answer on an open
    *     connection before giving it up, so a stalled network fails fast instead of hanging ({@code
    *     CHUNK_RELAY_DB_SOCKET_TIMEOUT_MILLIS})
+   * @param migrateOnStart whether the node migrates the schema before it serves ({@code
+   *     CHUNK_RELAY_DB_MIGRATE}, default false: migration is its own step, {@code java -jar
+   *     chunk-relay.jar migrate}, run as the schema's owner); when false the node only checks that
+   *     the schema is at its version
+   * @param migrateUser the owner role the start-up migration logs in as ({@code
+   *     CHUNK_RELAY_DB_MIGRATE_USER}), over {@code CHUNK_RELAY_DB_URL}; when absent it migrates
+   *     over the node's own connections
+   * @param migratePassword its password ({@code CHUNK_RELAY_DB_MIGRATE_PASSWORD})
    */
   public record DatabaseSettings(
       Optional<String> jdbcUrl,
@@ -129,7 +137,10 @@ public record RelayConfig(
       Optional<String> dataSourceJndiName,
       int poolSize,
       long connectTimeoutMillis,
-      long socketTimeoutMillis) {
+      long socketTimeoutMillis,
+      boolean migrateOnStart,
+      Optional<String> migrateUser,
+      Optional<String> migratePassword) {
 
     @Override
     public String toString() {
@@ -200,7 +211,16 @@ public record RelayConfig(
                 "CHUNK_RELAY_DB_SOCKET_TIMEOUT_MILLIS",
                 (int) DEFAULT_DB_SOCKET_TIMEOUT_MILLIS,
                 1_000,
-                3_600_000));
+                3_600_000),
+            in.bool("CHUNK_RELAY_DB_MIGRATE", false),
+            in.optional("CHUNK_RELAY_DB_MIGRATE_USER"),
+            in.optional("CHUNK_RELAY_DB_MIGRATE_PASSWORD"));
+    if (database.migrateUser().isPresent() && database.jdbcUrl().isEmpty()) {
+      throw new ConfigException(
+          "CHUNK_RELAY_DB_MIGRATE_USER needs CHUNK_RELAY_DB_URL: the start-up migration logs in"
+              + " over that URL (with a container DataSource alone, it migrates over the"
+              + " DataSource)");
+    }
     if (database.jdbcUrl().isEmpty() && database.dataSourceJndiName().isEmpty()) {
       throw new ConfigException(
           "CHUNK_RELAY_DB_URL is not set: give a JDBC URL such as"

@@ -4,6 +4,7 @@ import io.chunkrelay.config.AuthSettings;
 import io.chunkrelay.config.ConfigException;
 import io.chunkrelay.config.RelayConfig;
 import io.chunkrelay.config.SettingSource;
+import io.chunkrelay.store.Schema;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
@@ -26,14 +27,18 @@ import org.apache.catalina.startup.Tomcat;
 /**
  * Keeps the quick start to one command.
  *
- * <p>{@code java -jar chunk-relay.jar}: one Chunk Relay node in an embedded Tomcat.
+ * <p>{@code java -jar chunk-relay.jar}: one Chunk Relay node in an embedded Tomcat. {@code java
+ * -jar chunk-relay.jar migrate}: migrates the schema (as {@code CHUNK_RELAY_DB_MIGRATE_USER}, else
+ * {@code CHUNK_RELAY_DB_USER}) and exits.
  *
  * <p>PostgreSQL is {@code CHUNK_RELAY_DB_URL} when set, else the local server on 127.0.0.1:5432
  * when one answers (database {@code chunkrelay}, created if missing), else an embedded PostgreSQL
- * keeping its data under {@code CHUNK_RELAY_DATA_DIR} (default {@code ./chunk-relay-data}). Redis
- * likewise: {@code CHUNK_RELAY_REDIS_URL}, else 127.0.0.1:6379, else an embedded Redis. The choices
- * are handed to the web application as system properties, the configuration is validated, and the
- * start-up banner says what is used and where to point a browser.
+ * keeping its data under {@code CHUNK_RELAY_DATA_DIR} (default {@code ./chunk-relay-data}). On a
+ * local or embedded server the run prepares what a DBA prepares once (the owner, runtime and
+ * auditor roles, the database owned by the owner), migrates as the owner and serves as the runtime
+ * role. Redis likewise: {@code CHUNK_RELAY_REDIS_URL}, else 127.0.0.1:6379, else an embedded Redis.
+ * The choices are handed to the web application as system properties, the configuration is
+ * validated, and the start-up banner says what is used and where to point a browser.
  */
 public final class Launcher {
   static final String DATABASE_NAME = "chunkrelay";
@@ -83,7 +88,18 @@ public final class Launcher {
     }
     Launcher launcher = new Launcher();
     Runtime.getRuntime().addShutdownHook(new Thread(launcher::stopServices, "chunk-relay-stop"));
+    boolean migrateOnly = args.length == 1 && args[0].equals("migrate");
+    if (args.length > 0 && !migrateOnly) {
+      System.err.println(
+          "usage: java -jar chunk-relay.jar            run a node\n"
+              + "       java -jar chunk-relay.jar migrate    migrate the schema and exit");
+      System.exit(2);
+    }
     try {
+      if (migrateOnly) {
+        launcher.migrate();
+        System.exit(0);
+      }
       launcher.run();
     } catch (ConfigException e) {
       System.err.println("chunk-relay: configuration error: " + e.getMessage());
@@ -93,6 +109,43 @@ public final class Launcher {
       e.printStackTrace();
       System.exit(1);
     }
+  }
+
+  /**
+   * Migrates the schema as its owner and reports the versions; the node itself needs no more than
+   * the runtime role's privileges.
+   */
+  private void migrate() throws IOException, SQLException {
+    String database =
+        resolveDatabase(Path.of(settings.get("CHUNK_RELAY_DATA_DIR").orElse(DEFAULT_DATA_DIR)));
+    String url =
+        settings
+            .get("CHUNK_RELAY_DB_URL")
+            .orElseThrow(
+                () ->
+                    new ConfigException(
+                        "CHUNK_RELAY_DB_URL is not set: migrate needs the JDBC URL of the"
+                            + " database"));
+    if (!url.startsWith("jdbc:postgresql:")) {
+      throw new ConfigException(
+          "CHUNK_RELAY_DB_URL must be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/db),"
+              + " got '"
+              + url
+              + "'");
+    }
+    boolean asMigrateUser = settings.get("CHUNK_RELAY_DB_MIGRATE_USER").isPresent();
+    String user =
+        settings
+            .get(asMigrateUser ? "CHUNK_RELAY_DB_MIGRATE_USER" : "CHUNK_RELAY_DB_USER")
+            .orElseThrow(
+                () ->
+                    new ConfigException(
+                        "CHUNK_RELAY_DB_MIGRATE_USER is not set: name the role that owns the"
+                            + " schema (docs/DBA.md, Roles)"));
+    Optional<String> password =
+        settings.get(asMigrateUser ? "CHUNK_RELAY_DB_MIGRATE_PASSWORD" : "CHUNK_RELAY_DB_PASSWORD");
+    Schema.Migrated migrated = Schema.migrate(new Schema.Login(url, user, password));
+    System.out.println("chunk-relay: " + migrated + ", as " + user + " (" + database + ")");
   }
 
   private void run() throws IOException, SQLException, LifecycleException {
@@ -233,10 +286,22 @@ public final class Launcher {
             ? local.get()
             : LocalServices.embeddedPostgres(dataDir.resolve("postgres"), DATABASE_NAME);
     started.push(postgres.stop());
+    // What a DBA prepares once; the node then migrates as the owner and serves as the runtime role.
+    LocalServices.ownDatabase(postgres, DATABASE_NAME);
     System.setProperty("CHUNK_RELAY_DB_URL", postgres.jdbcUrl());
-    System.setProperty("CHUNK_RELAY_DB_USER", postgres.user());
+    System.setProperty("CHUNK_RELAY_DB_USER", LocalServices.RUNTIME_ROLE);
     System.setProperty("CHUNK_RELAY_DB_PASSWORD", postgres.password());
-    return postgres.description();
+    System.setProperty("CHUNK_RELAY_DB_MIGRATE_USER", LocalServices.OWNER_ROLE);
+    System.setProperty("CHUNK_RELAY_DB_MIGRATE_PASSWORD", postgres.password());
+    if (settings.get("CHUNK_RELAY_DB_MIGRATE").isEmpty()) {
+      System.setProperty("CHUNK_RELAY_DB_MIGRATE", "true");
+    }
+    return postgres.description()
+        + ", as "
+        + LocalServices.RUNTIME_ROLE
+        + " (migrated as "
+        + LocalServices.OWNER_ROLE
+        + ")";
   }
 
   private String resolveRedis() throws IOException {

@@ -32,6 +32,15 @@ public final class LocalServices {
   public static final int REDIS_PORT = 6379;
   private static final int CONNECT_TIMEOUT_MILLIS = 500;
 
+  /** The role that owns the schema and migrates it (any role can; this is the local default). */
+  public static final String OWNER_ROLE = "chunk_relay_owner";
+
+  /** The role nodes log in as; the migrations grant it what the node needs. */
+  public static final String RUNTIME_ROLE = "chunk_relay_runtime";
+
+  /** The read-only role of the people and tools that audit the log. */
+  public static final String AUDITOR_ROLE = "chunk_relay_auditor";
+
   private LocalServices() {}
 
   /** A PostgreSQL database to use, and how to stop it if it was started here. */
@@ -153,6 +162,71 @@ public final class LocalServices {
   public static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
+    }
+  }
+
+  /**
+   * What a DBA does once per PostgreSQL cluster (docs/DBA.md, Roles), done for the embedded run and
+   * the tests by a superuser's {@code connection}: the owner role (LOGIN, CREATEROLE so its
+   * migrations can set the runtime role's limits), the runtime role (LOGIN) and the auditor role
+   * (NOLOGIN), each created where missing; the login roles get {@code password} when one is given
+   * (servers that ask for passwords).
+   */
+  public static void ensureRoles(Connection connection, Optional<String> password)
+      throws SQLException {
+    ensureRole(connection, OWNER_ROLE, "login nosuperuser createrole", password);
+    ensureRole(connection, RUNTIME_ROLE, "login nosuperuser", password);
+    ensureRole(connection, AUDITOR_ROLE, "nologin nosuperuser", Optional.empty());
+    try (Statement statement = connection.createStatement()) {
+      // PostgreSQL 16 and later let a CREATEROLE role set another role's limits only with this.
+      statement.execute(
+          "grant "
+              + RUNTIME_ROLE
+              + ", "
+              + AUDITOR_ROLE
+              + " to "
+              + OWNER_ROLE
+              + " with admin option");
+    }
+  }
+
+  private static void ensureRole(
+      Connection connection, String role, String attributes, Optional<String> password)
+      throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      try {
+        statement.execute("create role " + role + " " + attributes);
+      } catch (SQLException e) {
+        // 42710: it exists (made earlier, or by a concurrent start), which is just as good.
+        if (!"42710".equals(e.getSQLState())) {
+          throw e;
+        }
+      }
+      if (password.isPresent() && !password.get().isEmpty()) {
+        statement.execute(
+            "alter role " + role + " password '" + password.get().replace("'", "''") + "'");
+      }
+    }
+  }
+
+  /**
+   * Makes {@link #OWNER_ROLE} the owner of {@code database} and of what an earlier run (before the
+   * log had roles) created in its public schema as another role, so the owner can migrate it.
+   */
+  public static void ownDatabase(Postgres admin, String database) throws SQLException {
+    try (Connection connection =
+            DriverManager.getConnection(admin.jdbcUrl(), admin.user(), admin.password());
+        Statement statement = connection.createStatement()) {
+      ensureRoles(connection, Optional.empty());
+      statement.execute(
+          "alter database \"" + database.replace("\"", "\"\"") + "\" owner to " + OWNER_ROLE);
+      statement.execute(
+          "do $own$ declare t record; begin for t in select tablename from pg_tables"
+              + " where schemaname = 'public' and tableowner <> '"
+              + OWNER_ROLE
+              + "' loop execute format('alter table public.%I owner to "
+              + OWNER_ROLE
+              + "', t.tablename); end loop; end $own$");
     }
   }
 

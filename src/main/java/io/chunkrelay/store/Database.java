@@ -4,7 +4,9 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.chunkrelay.threads.OwnThreads;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -12,7 +14,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import javax.naming.InitialContext;
 import javax.naming.NamingException;
 import javax.sql.DataSource;
-import org.flywaydb.core.Flyway;
 import org.hibernate.SessionFactory;
 import org.hibernate.boot.MetadataSources;
 import org.hibernate.boot.registry.StandardServiceRegistry;
@@ -23,9 +24,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the node from serving against a schema it does not know: the node's PostgreSQL, a
- * connection pool (the node's own HikariCP pool, or the container's JNDI DataSource), the schema
- * migrated by Flyway from {@code db/migration}, and the Hibernate mapping of the four tables
- * validated against that schema (Hibernate never generates DDL).
+ * connection pool (the node's own HikariCP pool, or the container's JNDI DataSource), the schema at
+ * the version of {@code db/migration} ({@link Schema}: migrated by its owner, or checked), and the
+ * Hibernate mapping of the four tables validated against that schema (Hibernate never generates
+ * DDL).
  *
  * <p>Opened once when the node starts and closed when it stops. Only the store's own classes get
  * its DataSource.
@@ -54,11 +56,14 @@ public final class Database implements AutoCloseable {
     this.ownPool = ownPool;
   }
 
-  /** Opens the node's own pool, migrates and validates; fails with the cause if any step does. */
-  public static Database pooled(PoolSettings settings) {
+  /**
+   * Opens the node's own pool, migrates or checks the schema's version as {@code migration} says,
+   * and validates; fails with the cause if any step does.
+   */
+  public static Database pooled(PoolSettings settings, Schema.Migration migration) {
     OwnPool own = pool(settings);
     try {
-      return prepared(own.pool(), own);
+      return prepared(own.pool(), own, migration);
     } catch (RuntimeException e) {
       own.close();
       throw e;
@@ -69,7 +74,8 @@ public final class Database implements AutoCloseable {
    * Uses the container's DataSource bound at {@code jndiName} (the setting {@code settingName}
    * names it), migrates and validates.
    */
-  public static Database container(String jndiName, String settingName) {
+  public static Database container(
+      String jndiName, String settingName, Schema.Migration migration) {
     DataSource dataSource;
     try {
       dataSource = (DataSource) new InitialContext().lookup(jndiName);
@@ -77,17 +83,47 @@ public final class Database implements AutoCloseable {
       throw new IllegalStateException(
           settingName + " names '" + jndiName + "', which is not a bound DataSource", e);
     }
-    return prepared(dataSource, null);
+    return prepared(dataSource, null, migration);
   }
 
-  private static Database prepared(DataSource dataSource, OwnPool ownPool) {
-    Flyway.configure(Database.class.getClassLoader())
-        .dataSource(dataSource)
-        .locations("classpath:db/migration")
-        .load()
-        .migrate();
+  private static Database prepared(
+      DataSource dataSource, OwnPool ownPool, Schema.Migration migration) {
+    if (migration.onStart()) {
+      Schema.Migrated migrated =
+          migration.owner().map(Schema::migrate).orElseGet(() -> Schema.migrate(dataSource));
+      LOG.info(
+          "{}{}",
+          migrated,
+          migration.owner().map(owner -> " as " + owner.user()).orElse(" over the node's pool"));
+    }
+    Schema.requireCurrent(dataSource);
     validateMapping(dataSource);
+    warnIfPrivileged(dataSource);
     return new Database(dataSource, ownPool);
+  }
+
+  /**
+   * Says so when the node's role could change the log's rules: a superuser, or the owner of the
+   * tables (who can disable their triggers). The node needs neither (docs/DBA.md, Roles).
+   */
+  private static void warnIfPrivileged(DataSource dataSource) {
+    try (Connection connection = dataSource.getConnection();
+        Statement statement = connection.createStatement();
+        ResultSet row =
+            statement.executeQuery(
+                "select current_user, r.rolsuper, pg_has_role(current_user, t.tableowner, 'USAGE')"
+                    + " from pg_roles r, pg_tables t where r.rolname = current_user"
+                    + " and t.schemaname = current_schema() and t.tablename = 'streams'")) {
+      if (row.next() && (row.getBoolean(2) || row.getBoolean(3))) {
+        LOG.warn(
+            "the node connects as {}, which {} the chunk log and could alter it past its"
+                + " triggers; run nodes as chunk_relay_runtime (docs/DBA.md, Roles)",
+            row.getString(1),
+            row.getBoolean(2) ? "is a superuser over" : "owns");
+      }
+    } catch (SQLException e) {
+      LOG.warn("could not check the node's database privileges: {}", e.toString());
+    }
   }
 
   /** Whether PostgreSQL answers on a connection of the pool within {@code timeoutSeconds}. */

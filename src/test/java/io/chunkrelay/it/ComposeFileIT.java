@@ -55,9 +55,11 @@ class ComposeFileIT {
         .forEachRemaining(e -> env.put(e.getKey(), interpolate(e.getValue().asText())));
     TestServices.Database db = TestServices.database();
     assertEquals("jdbc:postgresql://postgres:5432/chunkrelay", env.get("CHUNK_RELAY_DB_URL"));
+    assertEquals(
+        LocalServices.RUNTIME_ROLE, env.get("CHUNK_RELAY_DB_USER"), "nodes never own the log");
     env.put("CHUNK_RELAY_DB_URL", db.jdbcUrl());
-    env.put("CHUNK_RELAY_DB_USER", db.user());
     env.put("CHUNK_RELAY_DB_PASSWORD", db.password());
+    migrateAsComposeDoes(services, db);
     assertEquals("redis://redis:6379", env.get("CHUNK_RELAY_REDIS_URL"));
     env.put("CHUNK_RELAY_REDIS_URL", TestServices.redisUrl());
     // This run's channels only, so the node hears no other test's chunks.
@@ -92,6 +94,66 @@ class ComposeFileIT {
       assertEquals(201, appended.status(), appended.body() + "\n" + tomcat.logTail());
       assertFalse(tomcat.log().contains("SEVERE"), tomcat.logTail());
     }
+  }
+
+  /**
+   * The roles as the compose PostgreSQL creates them (db/roles.sql, run by psql as it is there),
+   * and the migrate service's own command with its environment: the node then starts against a
+   * schema it only checks.
+   */
+  private static void migrateAsComposeDoes(JsonNode services, TestServices.Database db)
+      throws Exception {
+    JsonNode postgres = services.get("postgres");
+    Path roles = mounted(postgres, "/chunk-relay/roles.sql");
+    assertTrue(
+        Files.readString(mounted(postgres, "/docker-entrypoint-initdb.d/10-chunk-relay-roles.sh"))
+            .contains("-f /chunk-relay/roles.sql"));
+    ProcessBuilder asSuperuser =
+        new ProcessBuilder(
+                "psql",
+                "-X",
+                "-q",
+                "-v",
+                "owner_password=unused-here",
+                "-v",
+                "runtime_password=unused-here",
+                "-f",
+                roles.toString(),
+                db.jdbcUrl().replace("jdbc:", "").replaceAll("\\?.*", ""),
+                "-U",
+                db.user())
+            .redirectErrorStream(true);
+    asSuperuser.environment().put("PGPASSWORD", db.password());
+    Process psql = asSuperuser.start();
+    String psqlSaid = new String(psql.getInputStream().readAllBytes());
+    assertEquals(0, psql.waitFor(), "db/roles.sql: " + psqlSaid);
+
+    JsonNode migrate = services.get("migrate");
+    List<String> command = new ArrayList<>();
+    migrate.get("command").forEach(part -> command.add(part.asText()));
+    assertEquals(List.of("java", "-jar", "/opt/chunk-relay.jar", "migrate"), command);
+    Path jar = mounted(migrate, "/opt/chunk-relay.jar");
+    Map<String, String> env = new LinkedHashMap<>();
+    migrate
+        .get("environment")
+        .fields()
+        .forEachRemaining(e -> env.put(e.getKey(), interpolate(e.getValue().asText())));
+    assertEquals(LocalServices.OWNER_ROLE, env.get("CHUNK_RELAY_DB_MIGRATE_USER"));
+    env.put("CHUNK_RELAY_DB_URL", db.jdbcUrl());
+    env.put("CHUNK_RELAY_DB_MIGRATE_PASSWORD", db.password());
+    ProcessBuilder run =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                jar.toString(),
+                "migrate")
+            .redirectErrorStream(true);
+    run.environment().keySet().removeIf(key -> key.startsWith("CHUNK_RELAY_"));
+    run.environment().putAll(env);
+    Process migration = run.start();
+    String said = new String(migration.getInputStream().readAllBytes());
+    assertEquals(0, migration.waitFor(), said);
+    assertTrue(said.contains("schema " + db.schema()), said);
   }
 
   /** The one service that runs the WAR. */

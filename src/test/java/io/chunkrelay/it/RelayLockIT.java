@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chunkrelay.it.support.TestServices;
+import io.chunkrelay.launch.LocalServices;
 import io.chunkrelay.store.Database;
 import io.chunkrelay.store.Outbox;
 import io.chunkrelay.store.PoolSettings;
 import io.chunkrelay.store.RelayLock;
+import io.chunkrelay.store.Schema;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -29,13 +31,10 @@ class RelayLockIT {
     String suffix = Integer.toString(new SecureRandom().nextInt(1 << 20), 36);
     String oneSchema = "relay_lock_a_" + suffix;
     String otherSchema = "relay_lock_b_" + suffix;
-    try (Connection admin = first.connect();
-        Statement statement = admin.createStatement()) {
-      statement.execute("create schema " + oneSchema);
-      statement.execute("create schema " + otherSchema);
-    }
-    try (Database one = open(first.jdbcUrl().replace(first.schema(), oneSchema), first);
-        Database two = open(first.jdbcUrl().replace(first.schema(), otherSchema), first);
+    TestServices.Database oneSchemaDb = first.otherSchema(oneSchema);
+    TestServices.Database otherSchemaDb = first.otherSchema(otherSchema);
+    try (Database one = open(oneSchemaDb);
+        Database two = open(otherSchemaDb);
         RelayLock nodeA = Outbox.over(one).relayLock();
         RelayLock nodeB = Outbox.over(one).relayLock();
         RelayLock otherDeployment = Outbox.over(two).relayLock()) {
@@ -56,23 +55,22 @@ class RelayLockIT {
       nodeA.close();
       assertTrue(nodeB.holdOrTake(), "released, the lock goes to the deployment's next node");
     } finally {
-      try (Connection admin = first.connect();
-          Statement statement = admin.createStatement()) {
-        statement.execute("drop schema if exists " + oneSchema + " cascade");
-        statement.execute("drop schema if exists " + otherSchema + " cascade");
-      }
+      oneSchemaDb.dropSchema();
+      otherSchemaDb.dropSchema();
     }
   }
 
-  private static Database open(String jdbcUrl, TestServices.Database login) {
+  /** A node's database in {@code deployment}: migrated as the owner, used as the runtime role. */
+  private static Database open(TestServices.Database deployment) {
     return Database.pooled(
         new PoolSettings(
-            jdbcUrl,
-            Optional.of(login.user()),
-            Optional.ofNullable(login.password()),
+            deployment.jdbcUrl(),
+            Optional.of(LocalServices.RUNTIME_ROLE),
+            Optional.of(deployment.password()),
             3,
             5_000,
             15_000,
-            "relay-lock-it"));
+            "relay-lock-it"),
+        Schema.Migration.as(deployment.owner()));
   }
 }

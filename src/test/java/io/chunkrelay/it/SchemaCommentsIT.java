@@ -3,16 +3,13 @@ package io.chunkrelay.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.chunkrelay.it.support.TestServices;
-import io.chunkrelay.store.Database;
-import io.chunkrelay.store.PoolSettings;
+import io.chunkrelay.store.Schema;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -54,23 +51,9 @@ class SchemaCommentsIT {
   void everyTableColumnConstraintIndexAndFunctionIsCommented() throws Exception {
     TestServices.Database login = TestServices.database();
     String schema = "comments_" + Integer.toString(new SecureRandom().nextInt(1 << 20), 36);
-    try (Connection admin = login.connect();
-        Statement statement = admin.createStatement()) {
-      statement.execute("create schema " + schema);
-    }
-    String url = login.jdbcUrl().replace(login.schema(), schema);
-    try (Database migrated =
-            Database.pooled(
-                new PoolSettings(
-                    url,
-                    Optional.of(login.user()),
-                    Optional.ofNullable(login.password()),
-                    2,
-                    5_000,
-                    15_000,
-                    "schema-comments-it"));
-        Connection connection =
-            java.sql.DriverManager.getConnection(url, login.user(), login.password());
+    TestServices.Database fresh = login.otherSchema(schema);
+    Schema.migrate(fresh.owner());
+    try (Connection connection = fresh.connect();
         PreparedStatement query = connection.prepareStatement(UNCOMMENTED);
         ResultSet rows = query.executeQuery()) {
       List<String> uncommented = new ArrayList<>();
@@ -79,10 +62,7 @@ class SchemaCommentsIT {
       }
       assertEquals(List.of(), uncommented, "objects without a COMMENT ON");
     } finally {
-      try (Connection admin = login.connect();
-          Statement statement = admin.createStatement()) {
-        statement.execute("drop schema if exists " + schema + " cascade");
-      }
+      fresh.dropSchema();
     }
   }
 }

@@ -39,9 +39,7 @@ public final class EmbeddedRun implements AutoCloseable {
       throws IOException {
     TestServices.Database db = TestServices.database();
     Map<String, String> settings = new java.util.HashMap<>();
-    settings.put("CHUNK_RELAY_DB_URL", db.jdbcUrl());
-    settings.put("CHUNK_RELAY_DB_USER", db.user());
-    settings.put("CHUNK_RELAY_DB_PASSWORD", db.password());
+    settings.putAll(db.nodeSettings());
     settings.putAll(extra);
     return launchWith(name, port, settings);
   }

@@ -2,6 +2,7 @@ package io.chunkrelay.it.support;
 
 import io.chunkrelay.config.SettingSource;
 import io.chunkrelay.launch.LocalServices;
+import io.chunkrelay.store.Schema;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -42,11 +43,69 @@ public final class TestServices {
 
   private TestServices() {}
 
-  /** Where a run's schema lives: a JDBC URL that selects it, and the login. */
+  /**
+   * Where a run's schema lives: a JDBC URL that selects it, and the superuser login the tests
+   * inspect and tamper with. Nodes log in as {@link LocalServices#RUNTIME_ROLE} and migrate as
+   * {@link LocalServices#OWNER_ROLE} (the schema's owner), with the same password.
+   */
   public record Database(
       String jdbcUrl, String user, String password, String schema, String origin) {
+    /** A superuser's connection. */
     public Connection connect() throws SQLException {
       return DriverManager.getConnection(jdbcUrl, user, password);
+    }
+
+    /** A connection logged in as {@code role} (one of the roles the migrations know). */
+    public Connection connectAs(String role) throws SQLException {
+      return DriverManager.getConnection(jdbcUrl, role, password);
+    }
+
+    /** The owner's login, which migrates the schema. */
+    public Schema.Login owner() {
+      return new Schema.Login(jdbcUrl, LocalServices.OWNER_ROLE, Optional.of(password));
+    }
+
+    /** The node's database settings: runtime role, migrating at start-up as the owner. */
+    public java.util.Map<String, String> nodeSettings() {
+      return java.util.Map.of(
+          "CHUNK_RELAY_DB_URL",
+          jdbcUrl,
+          "CHUNK_RELAY_DB_USER",
+          LocalServices.RUNTIME_ROLE,
+          "CHUNK_RELAY_DB_PASSWORD",
+          password,
+          "CHUNK_RELAY_DB_MIGRATE",
+          "true",
+          "CHUNK_RELAY_DB_MIGRATE_USER",
+          LocalServices.OWNER_ROLE,
+          "CHUNK_RELAY_DB_MIGRATE_PASSWORD",
+          password);
+    }
+
+    /**
+     * Another schema in the same database, owned by the owner role, dropped when the run ends: for
+     * tests that need a deployment of their own (two deployments, a fresh migration).
+     */
+    public Database otherSchema(String name) {
+      try (Connection connection = connect();
+          Statement statement = connection.createStatement()) {
+        statement.execute("create schema " + name + " authorization " + LocalServices.OWNER_ROLE);
+      } catch (SQLException e) {
+        throw new IllegalStateException("cannot create schema " + name + ": " + e, e);
+      }
+      Database other = new Database(jdbcUrl.replace(schema, name), user, password, name, origin);
+      Runtime.getRuntime().addShutdownHook(new Thread(other::dropSchema, "drop-" + name));
+      return other;
+    }
+
+    /** Drops this schema and everything in it. */
+    public void dropSchema() {
+      try (Connection connection = connect();
+          Statement statement = connection.createStatement()) {
+        statement.execute("drop schema if exists " + schema + " cascade");
+      } catch (SQLException e) {
+        System.err.println("could not drop test schema " + schema + ": " + e);
+      }
     }
   }
 
@@ -100,9 +159,7 @@ public final class TestServices {
       System.clearProperty("CHUNK_RELAY_JWT_SECRET");
       System.clearProperty("CHUNK_RELAY_ALLOWED_ORIGINS");
     }
-    System.setProperty("CHUNK_RELAY_DB_URL", db.jdbcUrl());
-    System.setProperty("CHUNK_RELAY_DB_USER", db.user());
-    System.setProperty("CHUNK_RELAY_DB_PASSWORD", db.password());
+    db.nodeSettings().forEach(System::setProperty);
     System.setProperty("CHUNK_RELAY_REDIS_URL", redisUrl());
     System.setProperty("CHUNK_RELAY_REDIS_CHANNEL_PREFIX", channelPrefix());
     System.setProperty("CHUNK_RELAY_NODE_ID", "arquillian");
@@ -223,29 +280,22 @@ public final class TestServices {
     try (Connection connection =
             DriverManager.getConnection(server.jdbcUrl(), server.user(), server.password());
         Statement statement = connection.createStatement()) {
-      statement.execute("create schema " + schema);
+      // What a DBA prepares once: the roles, and a schema the owner role owns.
+      LocalServices.ensureRoles(connection, Optional.ofNullable(server.password()));
+      statement.execute("create schema " + schema + " authorization " + LocalServices.OWNER_ROLE);
     } catch (SQLException e) {
       throw new IllegalStateException("cannot create schema " + schema + ": " + e, e);
     }
-    Runtime.getRuntime()
-        .addShutdownHook(new Thread(() -> dropSchema(server, schema), "drop-" + schema));
     String separator = server.jdbcUrl().contains("?") ? "&" : "?";
-    return new Database(
-        server.jdbcUrl() + separator + "currentSchema=" + schema,
-        server.user(),
-        server.password(),
-        schema,
-        server.origin());
-  }
-
-  private static void dropSchema(Server server, String schema) {
-    try (Connection connection =
-            DriverManager.getConnection(server.jdbcUrl(), server.user(), server.password());
-        Statement statement = connection.createStatement()) {
-      statement.execute("drop schema if exists " + schema + " cascade");
-    } catch (SQLException e) {
-      System.err.println("could not drop test schema " + schema + ": " + e);
-    }
+    Database database =
+        new Database(
+            server.jdbcUrl() + separator + "currentSchema=" + schema,
+            server.user(),
+            server.password() == null ? "" : server.password(),
+            schema,
+            server.origin());
+    Runtime.getRuntime().addShutdownHook(new Thread(database::dropSchema, "drop-" + schema));
+    return database;
   }
 
   private static void closeQuietly(AutoCloseable closeable) {

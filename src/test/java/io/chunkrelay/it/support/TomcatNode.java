@@ -134,9 +134,7 @@ public final class TomcatNode implements AutoCloseable {
     environment.keySet().removeIf(key -> key.startsWith("CHUNK_RELAY_"));
     if (testDefaults) {
       TestServices.Database db = TestServices.database();
-      environment.put("CHUNK_RELAY_DB_URL", db.jdbcUrl());
-      environment.put("CHUNK_RELAY_DB_USER", db.user());
-      environment.put("CHUNK_RELAY_DB_PASSWORD", db.password());
+      environment.putAll(db.nodeSettings());
       environment.put("CHUNK_RELAY_REDIS_URL", TestServices.redisUrl());
       environment.put("CHUNK_RELAY_REDIS_CHANNEL_PREFIX", TestServices.channelPrefix());
       environment.put("CHUNK_RELAY_NODE_ID", name);
