@@ -11,7 +11,8 @@ import java.util.Optional;
  *
  * @param chunks at least one, appended atomically at consecutive seqs
  * @param batch whether the producer sent an array (its answer names firstSeq and lastSeq)
- * @param appendedBy the authenticated subject appending; empty on a node without authentication
+ * @param appendedBy the authenticated subject appending; empty on a node without authentication,
+ *     whose chunks the log records as appended by {@link #ANONYMOUS}
  * @param idempotencyKey when present, a repeat of the same request returns the original seqs
  * @param producer when present, the chunks are this producer's numbers {@code seq}, {@code seq +
  *     1}, ... of its session
@@ -23,6 +24,9 @@ public record AppendRequest(
     Optional<String> appendedBy,
     Optional<String> idempotencyKey,
     Optional<ProducerClaim> producer) {
+
+  /** Who the log says appended a chunk on a node without authentication ({@code appended_by}). */
+  public static final String ANONYMOUS = "anonymous";
 
   public AppendRequest {
     Objects.requireNonNull(streamId, "streamId");

@@ -1,6 +1,8 @@
 package io.chunkrelay.store;
 
+import io.chunkrelay.chunk.AppendRequest;
 import io.chunkrelay.chunk.NewChunk;
+import io.chunkrelay.chunk.ProducerClaim;
 import io.chunkrelay.chunk.StoredChunk;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -8,6 +10,7 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -73,24 +76,37 @@ final class GroupPlan {
 
   /**
    * The chunks to insert into the streams of {@code counts}, as rows of stream, place in the
-   * stream's share of the group (1, 2, ... in arrival order), message id, content, final, author.
+   * stream's share of the group (1, 2, ... in arrival order), message id, content, final, and
+   * provenance: the subject ({@link AppendRequest#ANONYMOUS} without authentication) and, for an
+   * idempotent producer's append, its id, epoch and each chunk's own number in the session.
    */
   ArrayColumns chunkRows(Map<String, Long> counts) {
     ArrayColumns rows =
-        ArrayColumns.of("varchar", "bigint", "varchar", "text", "boolean", "varchar");
+        ArrayColumns.of(
+            "varchar", "bigint", "varchar", "text", "boolean", "varchar", "varchar", "bigint",
+            "bigint");
     Map<String, Long> place = new HashMap<>();
     for (PendingAppend member : undecided()) {
       if (!counts.containsKey(member.streamId())) {
         continue;
       }
-      for (NewChunk chunk : chunksOf(member)) {
+      List<NewChunk> written = chunksOf(member);
+      Optional<ProducerClaim> producer = member.producer();
+      // A resend's chunks already stored were left out from the front: the first written chunk's
+      // number is the request's plus how many were skipped.
+      long producerSeq =
+          producer.map(p -> p.seq() + member.chunks().size() - written.size()).orElse(0L);
+      for (NewChunk chunk : written) {
         rows.add(
             member.streamId(),
             place.merge(member.streamId(), 1L, Long::sum),
             chunk.messageId(),
             chunk.content(),
             chunk.isFinal(),
-            member.appendedBy().orElse(null));
+            member.appendedBy().orElse(AppendRequest.ANONYMOUS),
+            producer.map(ProducerClaim::producerId).orElse(null),
+            producer.map(ProducerClaim::epoch).orElse(null),
+            producer.isPresent() ? producerSeq++ : null);
       }
     }
     return rows;

@@ -73,9 +73,10 @@ final class GroupTransaction {
           + " and locked.stream_id = s.stream_id"
           + " returning s.stream_id, s.head_seq - wanted.n as before),"
           + " stored as (insert into chunks (stream_id, seq, message_id, content, final, created_at,"
-          + " appended_by) select c.s, moved.before + c.o, c.m, c.c, c.f, ?, c.a from"
+          + " appended_by, producer_id, producer_epoch, producer_seq)"
+          + " select c.s, moved.before + c.o, c.m, c.c, c.f, ?, c.a, c.pi, c.pe, c.ps from"
           + " unnest(?::varchar[], ?::bigint[], ?::varchar[], ?::text[], ?::boolean[],"
-          + " ?::varchar[]) as c(s, o, m, c, f, a)"
+          + " ?::varchar[], ?::varchar[], ?::bigint[], ?::bigint[]) as c(s, o, m, c, f, a, pi, pe, ps)"
           + " join moved on moved.stream_id = c.s)"
           + " select stream_id, before from moved";
 

@@ -150,8 +150,10 @@ public final class Outbox {
 
   /**
    * Moves each stream's watermark to the end of its published range, one conditional UPDATE a
-   * stream in one batch. The condition only ever extends a contiguous prefix: a range whose start
-   * the watermark has not reached yet is not recorded (the relay publishes it again, harmlessly).
+   * stream in one batch, and records each move in {@code publications} (which chunks, and when, by
+   * the database's clock) in the same statement. The condition only ever extends a contiguous
+   * prefix: a range whose start the watermark has not reached yet is not recorded (the relay
+   * publishes it again, harmlessly).
    *
    * @return how many streams' watermarks moved
    */
@@ -159,14 +161,19 @@ public final class Outbox {
     try (Connection connection = dataSource.getConnection();
         PreparedStatement update =
             connection.prepareStatement(
-                "update streams set published_seq = ? where stream_id = ?"
-                    + " and published_seq >= ? and published_seq < ? and head_seq >= ?")) {
+                "with moved as (update streams s set published_seq = ? from streams w"
+                    + " where s.stream_id = ? and w.stream_id = s.stream_id"
+                    + " and s.published_seq >= ? and s.published_seq < ? and s.head_seq >= ?"
+                    + " returning s.stream_id, w.published_seq as before)"
+                    + " insert into publications (stream_id, first_seq, last_seq)"
+                    + " select stream_id, before + 1, ? from moved")) {
       for (Published range : ranges) {
         update.setLong(1, range.lastSeq());
         update.setString(2, range.streamId());
         update.setLong(3, range.firstSeq() - 1);
         update.setLong(4, range.lastSeq());
         update.setLong(5, range.lastSeq());
+        update.setLong(6, range.lastSeq());
         update.addBatch();
       }
       int moved = 0;

@@ -94,8 +94,8 @@ class AppendIT {
     }
     assertEquals(total, ChunkTable.head(stream));
     assertTrue(
-        ChunkTable.authors(stream).stream().allMatch(java.util.Objects::isNull),
-        "a node without authentication names no author");
+        ChunkTable.authors(stream).stream().allMatch("anonymous"::equals),
+        "a node without authentication records its chunks as appended by anonymous");
   }
 
   @Test
@@ -131,6 +131,55 @@ class AppendIT {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  @Test
+  void everyChunkRecordsItsProvenance() {
+    Http http = new Http(base);
+    String stream = newStream("provenance");
+    String path = "api/streams/" + stream + "/chunks";
+    assertEquals(201, http.postJson(path, Http.chunk("m", "plain")).status());
+    String two = "[" + Http.chunk("m", "p0") + "," + Http.chunk("m", "p1") + "]";
+    assertEquals(
+        201,
+        http.postJson(
+                path, two, "Producer-Id", "writer", "Producer-Epoch", "3", "Producer-Seq", "0")
+            .status());
+    // A resend of both with one more: the two stored are skipped, the third is number 2.
+    String three =
+        "["
+            + Http.chunk("m", "p0")
+            + ","
+            + Http.chunk("m", "p1")
+            + ","
+            + Http.chunk("m", "p2")
+            + "]";
+    Http.Response resent =
+        http.postJson(
+            path, three, "Producer-Id", "writer", "Producer-Epoch", "3", "Producer-Seq", "0");
+    assertEquals(201, resent.status(), resent.body());
+
+    List<ChunkTable.Provenance> rows = ChunkTable.provenance(stream);
+    assertEquals(List.of(1L, 2L, 3L, 4L), rows.stream().map(ChunkTable.Provenance::seq).toList());
+    assertEquals("anonymous", rows.get(0).appendedBy(), "no authentication: anonymous, not NULL");
+    assertEquals(null, rows.get(0).producerId(), "an append without producer headers names none");
+    for (int i = 1; i <= 3; i++) {
+      ChunkTable.Provenance row = rows.get(i);
+      assertEquals("anonymous", row.appendedBy());
+      assertEquals("writer", row.producerId());
+      assertEquals(3L, row.producerEpoch());
+      assertEquals((long) i - 1, row.producerSeq(), "the chunk's own number in the session");
+    }
+    for (ChunkTable.Provenance row : rows) {
+      assertTrue(
+          row.storedSecondsAgo() >= 0 && row.storedSecondsAgo() < 60,
+          "stored by the database's clock moments ago: " + row);
+    }
+    org.awaitility.Awaitility.await("every chunk recorded as published")
+        .atMost(java.time.Duration.ofSeconds(20))
+        .until(
+            () ->
+                ChunkTable.provenance(stream).stream().allMatch(ChunkTable.Provenance::published));
   }
 
   @Test

@@ -185,7 +185,25 @@ class AuthIT {
             "Authorization",
             "Bearer " + TestTokens.token("carol", "produce", stream));
     assertEquals(201, streamed.status(), streamed.body());
-    assertEquals(List.of("alice", "bob", "bob", "carol"), ChunkTable.authors(stream));
+    Http.Response produced =
+        http.postJson(
+            "api/streams/" + stream + "/chunks",
+            Http.chunk("m3", "as a producer"),
+            "Authorization",
+            "Bearer " + TestTokens.token("dave", "produce", stream),
+            "Producer-Id",
+            "dave-writer",
+            "Producer-Epoch",
+            "1",
+            "Producer-Seq",
+            "0");
+    assertEquals(201, produced.status(), produced.body());
+    assertEquals(List.of("alice", "bob", "bob", "carol", "dave"), ChunkTable.authors(stream));
+    List<ChunkTable.Provenance> rows = ChunkTable.provenance(stream);
+    assertEquals(null, rows.get(0).producerId(), "no producer headers, no producer");
+    assertEquals("dave-writer", rows.get(4).producerId());
+    assertEquals(1L, rows.get(4).producerEpoch());
+    assertEquals(0L, rows.get(4).producerSeq());
   }
 
   @Test

@@ -39,10 +39,12 @@ class RolesIT {
         Statement statement = owner.createStatement()) {
       statement.execute(
           "insert into streams (stream_id, head_seq, published_seq, status, created_at,"
-              + " updated_at) values ('audited', 1, 1, 'open', now(), now())");
+              + " updated_at) values ('audited', 0, 0, 'open', now(), now())");
       statement.execute(
-          "insert into chunks (stream_id, seq, message_id, content, final, created_at)"
-              + " values ('audited', 1, 'm', 'hello', false, now())");
+          "with moved as (update streams set head_seq = 1 where stream_id = 'audited'"
+              + " returning stream_id) insert into chunks (stream_id, seq, message_id, content,"
+              + " final, created_at, appended_by) select stream_id, 1, 'm', 'hello', false, now(),"
+              + " 'alice' from moved");
     } catch (SQLException e) {
       throw new IllegalStateException(e);
     }
@@ -110,8 +112,9 @@ class RolesIT {
       }
       for (String write :
           List.of(
-              "insert into chunks (stream_id, seq, message_id, content, final, created_at)"
-                  + " values ('audited', 2, 'm', 'x', false, now())",
+              "insert into chunks (stream_id, seq, message_id, content, final, created_at,"
+                  + " appended_by)"
+                  + " values ('audited', 2, 'm', 'x', false, now(), 'mallory')",
               "update streams set head_seq = 5",
               "delete from streams",
               "select secret from cluster_keys",

@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A DBA finds what every part of the schema means in the catalog: after the migrations, every
- * table, column, constraint, index and function of the node's schema has a comment (Flyway's own
- * history table aside). A migration that adds one without a comment fails here, naming it.
+ * table, column, constraint, index, function and trigger of the node's schema has a comment
+ * (Flyway's own history table aside). A migration that adds one without a comment fails here,
+ * naming it.
  */
 class SchemaCommentsIT {
   private static final String UNCOMMENTED =
@@ -44,6 +45,11 @@ class SchemaCommentsIT {
       select 'function ' || p.oid::regprocedure from pg_proc p
        where p.pronamespace = current_schema()::regnamespace
          and obj_description(p.oid, 'pg_proc') is null
+      union all
+      select 'trigger ' || t.tgrelid::regclass || '.' || t.tgname from pg_trigger t
+        join pg_class c on c.oid = t.tgrelid
+       where c.relnamespace = current_schema()::regnamespace and not t.tgisinternal
+         and obj_description(t.oid, 'pg_trigger') is null
       order by 1
       """;
 

@@ -52,7 +52,51 @@ public final class ChunkTable {
     }
   }
 
-  /** Each chunk's appended_by, in seq order, as a DBA's audit query reads it (null: no auth). */
+  /**
+   * A chunk's provenance as a DBA reads it: who appended it, as which producer session and number,
+   * how long before "now" (database clock) the database stored it, and when first published.
+   */
+  public record Provenance(
+      long seq,
+      String appendedBy,
+      String producerId,
+      Long producerEpoch,
+      Long producerSeq,
+      double storedSecondsAgo,
+      boolean published) {}
+
+  /** Each chunk's provenance, in seq order. */
+  public static List<Provenance> provenance(String streamId) {
+    try (Connection connection = TestServices.database().connect();
+        PreparedStatement statement =
+            connection.prepareStatement(
+                "select c.seq, c.appended_by, c.producer_id, c.producer_epoch, c.producer_seq,"
+                    + " extract(epoch from now() - c.stored_at),"
+                    + " (select p.published_at from publications p where p.stream_id = c.stream_id"
+                    + " and p.last_seq >= c.seq order by p.last_seq limit 1) is not null"
+                    + " from chunks c where c.stream_id = ? order by c.seq")) {
+      statement.setString(1, streamId);
+      List<Provenance> rows = new ArrayList<>();
+      try (ResultSet row = statement.executeQuery()) {
+        while (row.next()) {
+          rows.add(
+              new Provenance(
+                  row.getLong(1),
+                  row.getString(2),
+                  row.getString(3),
+                  (Long) row.getObject(4),
+                  (Long) row.getObject(5),
+                  row.getDouble(6),
+                  row.getBoolean(7)));
+        }
+      }
+      return rows;
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Each chunk's appended_by, in seq order, as a DBA's audit query reads it. */
   public static List<String> authors(String streamId) {
     try (Connection connection = TestServices.database().connect();
         PreparedStatement statement =
