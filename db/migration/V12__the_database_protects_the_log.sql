@@ -102,8 +102,15 @@ $$;
 COMMENT ON FUNCTION guard_stream_update() IS
     'Trigger: a stream''s id and creation time never change (CR007), its head and watermark never go down (CR003), '
     'and a completed stream stays completed with its head where it was (CR004).';
+-- The condition is evaluated for every update (the function, which only raises, runs only when it
+-- holds): an append's or the outbox's update of a stream pays for no function call.
 CREATE TRIGGER streams_forward_only BEFORE UPDATE ON streams
-    FOR EACH ROW EXECUTE FUNCTION guard_stream_update();
+    FOR EACH ROW
+    WHEN (NEW.head_seq < OLD.head_seq OR NEW.published_seq < OLD.published_seq
+          OR NEW.stream_id IS DISTINCT FROM OLD.stream_id OR NEW.created_at IS DISTINCT FROM OLD.created_at
+          OR (OLD.status = 'completed' AND (NEW.status IS DISTINCT FROM OLD.status
+              OR NEW.completed_at IS DISTINCT FROM OLD.completed_at OR NEW.head_seq <> OLD.head_seq)))
+    EXECUTE FUNCTION guard_stream_update();
 COMMENT ON TRIGGER streams_forward_only ON streams IS
     'Heads and watermarks only go up, ids and creation times never change, completed is final (CR003, CR004, CR007).';
 
@@ -219,7 +226,12 @@ COMMENT ON FUNCTION guard_producer_update() IS
     'Trigger: a producer''s id, stream and (once set) owner never change (CR007); its epoch, its number within '
     'the epoch and its last stream seq never go down (CR003).';
 CREATE TRIGGER producers_forward_only BEFORE UPDATE ON producers
-    FOR EACH ROW EXECUTE FUNCTION guard_producer_update();
+    FOR EACH ROW
+    WHEN (NEW.stream_id IS DISTINCT FROM OLD.stream_id OR NEW.producer_id IS DISTINCT FROM OLD.producer_id
+          OR (OLD.owner IS NOT NULL AND NEW.owner IS DISTINCT FROM OLD.owner)
+          OR NEW.epoch < OLD.epoch OR NEW.last_stream_seq < OLD.last_stream_seq
+          OR (NEW.epoch = OLD.epoch AND NEW.last_seq < OLD.last_seq))
+    EXECUTE FUNCTION guard_producer_update();
 COMMENT ON TRIGGER producers_forward_only ON producers IS
     'A producer''s session only moves forward, its identity never changes (CR003, CR007).';
 

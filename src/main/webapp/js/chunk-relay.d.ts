@@ -54,7 +54,7 @@ export interface ConnectOptions {
   /** Where resume keeps its entry (default sessionStorage). */
   storage?: Storage;
   onChunk?: (chunk: Chunk, subscription: Subscription) => void;
-  onComplete?: (result: { lastSeq: number; text: string }) => void;
+  onComplete?: (result: CompletedStream) => void;
   onStateChange?: (state: SubscriptionState, detail: StateDetail, subscription: Subscription) => void;
   onError?: (error: RelayError, subscription: Subscription) => void;
   /** Aborting it closes the subscription. */
@@ -77,7 +77,7 @@ export declare class Subscription {
   readonly state: SubscriptionState | null;
   readonly stats: { reconnects: number; duplicatesDropped: number; gapsDetected: number };
   /** Resolves when the stream completes; rejects if it fails (error.code) or is closed. */
-  readonly completed: Promise<{ lastSeq: number; text: string }>;
+  readonly completed: Promise<CompletedStream>;
   drop(): void;
   close(): void;
 }
@@ -86,3 +86,24 @@ export declare function connect(streamId: string, options?: ConnectOptions): Sub
 
 /** Forgets what resume kept for a stream. */
 export declare function forget(streamId: string, storage?: Storage): void;
+
+/**
+ * A stream that completed: its last seq, the text of every chunk, the hash chain link the client
+ * computed over what it received (hex; null when it could not), and whether that equals the
+ * server's (null when the client could not check: started mid-stream, or no Web Crypto).
+ */
+export interface CompletedStream {
+  lastSeq: number;
+  text: string;
+  chain: string | null;
+  verified: boolean | null;
+}
+
+/** sha256('chunk-relay:' + streamId): a stream's chain before its first chunk. */
+export function chainGenesis(streamId: string): Promise<Uint8Array>;
+
+/** The chain link of `chunk` after `previous` (32 bytes each). */
+export function chainLink(
+  previous: Uint8Array,
+  chunk: { seq: number; messageId: string; content: string; final: boolean },
+): Promise<Uint8Array>;

@@ -34,6 +34,14 @@
  * reloaded page continues from there, asking the server only for what came after. Without it, a
  * new page reads the stream again from `after` (default 0, the start).
  *
+ * Verifying: a subscription that starts at the stream's beginning (after 0) keeps the stream's hash
+ * chain over what it received (SHA-256 links, docs/API.md "Verifying a stream"; Web Crypto, so a
+ * secure context: https or localhost) and checks it against the chain in the server's complete
+ * frame. `completed` resolves with {lastSeq, text, chain, verified}: verified is true when they
+ * agree, null when the client could not check (started mid-stream, no Web Crypto); when they
+ * disagree the subscription fails with code 'chain-mismatch' (what arrived is not what the log
+ * holds). `chainLink` and `chainGenesis` compute the same links for a page's own checks.
+ *
  * States: 'connecting' (socket opening), 'live' (open and receiving), 'reconnecting' (waiting
  * before the next attempt; detail {delayMillis, attempt}), 'complete' (the stream ended and every
  * chunk arrived), 'closed' (close() was called), 'failed' (the server refused the stream for good;
@@ -72,6 +80,36 @@ export function forget(streamId, storage = globalThis.sessionStorage) {
   storage?.removeItem(STORAGE_PREFIX + streamId);
 }
 
+const ENCODER = new TextEncoder();
+const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+const unhex = (text) => Uint8Array.from(text.match(/../g) ?? [], (pair) => parseInt(pair, 16));
+const sha256 = async (bytes) => new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', bytes));
+const canHash = () => Boolean(globalThis.crypto?.subtle);
+
+/** The hash chain of `streamId` before its first chunk: sha256('chunk-relay:' + streamId). */
+export function chainGenesis(streamId) {
+  return sha256(ENCODER.encode(`chunk-relay:${streamId}`));
+}
+
+/**
+ * The link of `chunk` ({seq, messageId, content, final}) after `previous` (the link before it, 32
+ * bytes): sha256(previous || int64 seq || int32 bytes of messageId || messageId || final byte ||
+ * content), big-endian, UTF-8. Resolves with 32 bytes.
+ */
+export function chainLink(previous, chunk) {
+  const id = ENCODER.encode(chunk.messageId);
+  const content = ENCODER.encode(chunk.content);
+  const bytes = new Uint8Array(32 + 8 + 4 + id.length + 1 + content.length);
+  const view = new DataView(bytes.buffer);
+  bytes.set(previous, 0);
+  view.setBigInt64(32, BigInt(chunk.seq));
+  view.setInt32(40, id.length);
+  bytes.set(id, 44);
+  bytes[44 + id.length] = chunk.final ? 1 : 0;
+  bytes.set(content, 45 + id.length);
+  return sha256(bytes);
+}
+
 export class Subscription {
   #streamId;
   #options;
@@ -83,10 +121,18 @@ export class Subscription {
   #state = null;
   #lastSeq;
   #text = '';
+  /** Promise of the chain's link after the last chunk delivered; null when it cannot be known. */
+  #chain = null;
+  #chainHex = null;
+  #chainSeq = -1;
   #stats = { reconnects: 0, duplicatesDropped: 0, gapsDetected: 0 };
   #onOnline = () => this.#retryNow();
+  #finishing = false;
   #settle;
-  /** Resolves with {lastSeq, text} when the stream completes; rejects if it fails or is closed. */
+  /**
+   * Resolves with {lastSeq, text, chain, verified} when the stream completes; rejects if it fails
+   * (also on 'chain-mismatch') or is closed.
+   */
   completed = new Promise((resolve, reject) => { this.#settle = { resolve, reject }; });
 
   constructor(streamId, options) {
@@ -108,6 +154,11 @@ export class Subscription {
     this.#lastSeq = after;
     this.completed.catch(() => {}); // a rejection nobody awaits is not an error
     const kept = this.#restore();
+    if (canHash() && kept?.chain && kept.chainSeq === this.#lastSeq) {
+      this.#chain = Promise.resolve(unhex(kept.chain));
+    } else if (canHash() && this.#lastSeq === 0) {
+      this.#chain = chainGenesis(streamId);
+    }
     globalThis.addEventListener?.('online', this.#onOnline);
     if (options.signal?.aborted) {
       this.close();
@@ -206,7 +257,7 @@ export class Subscription {
       if (frame.lastSeq > this.#lastSeq) {
         this.#gap(socket, frame.lastSeq);
       } else {
-        this.#finish(frame.lastSeq);
+        this.#finish(frame.lastSeq, frame.chain);
       }
     } else if (frame.type === 'error') {
       this.#emitError({ code: frame.code, message: frame.message });
@@ -230,8 +281,18 @@ export class Subscription {
     this.#attempt = 0;
     this.#lastSeq = frame.seq;
     this.#text += frame.content;
-    this.#keep(false);
     const chunk = { seq: frame.seq, messageId: frame.messageId, content: frame.content, final: frame.final };
+    if (this.#chain) {
+      this.#chain = this.#chain
+        .then((previous) => chainLink(previous, chunk))
+        .then((link) => {
+          this.#chainHex = hex(link);
+          this.#chainSeq = chunk.seq;
+          if (!this.#isOver()) this.#keep(false);
+          return link;
+        });
+    }
+    this.#keep(false);
     this.#options.onChunk?.(chunk, this);
   }
 
@@ -266,13 +327,31 @@ export class Subscription {
     if (this.#state === State.RECONNECTING) this.#open();
   }
 
-  #finish(lastSeq) {
+  async #finish(lastSeq, expectedChain) {
+    if (this.#isOver() || this.#finishing) return;
+    this.#finishing = true;
+    let chain = null;
+    try {
+      chain = this.#chain ? hex(await this.#chain) : null;
+    } catch {
+      chain = null; // Web Crypto refused: the stream is not verified, not failed
+    }
     if (this.#isOver()) return;
+    const verified = chain && typeof expectedChain === 'string' ? chain === expectedChain.toLowerCase() : null;
+    if (verified === false) {
+      const message = `the chunks received hash to ${chain}, the log's chain at seq ${lastSeq} is ${expectedChain}`;
+      this.#emitError({ code: 'chain-mismatch', message });
+      this.#setState(State.FAILED, { code: 'chain-mismatch', message });
+      this.#teardown();
+      this.#settle.reject(Object.assign(new Error(message), { code: 'chain-mismatch' }));
+      return;
+    }
     this.#keep(true);
     this.#setState(State.COMPLETE, { lastSeq });
     this.#teardown();
-    this.#options.onComplete?.({ lastSeq, text: this.#text });
-    this.#settle.resolve({ lastSeq, text: this.#text });
+    const result = { lastSeq, text: this.#text, chain, verified };
+    this.#options.onComplete?.(result);
+    this.#settle.resolve(result);
   }
 
   #teardown() {
@@ -317,7 +396,9 @@ export class Subscription {
     try {
       this.#storage.setItem(
         STORAGE_PREFIX + this.#streamId,
-        JSON.stringify({ lastSeq: this.#lastSeq, text: this.#text, complete }),
+        JSON.stringify({
+          lastSeq: this.#lastSeq, text: this.#text, complete, chain: this.#chainHex, chainSeq: this.#chainSeq,
+        }),
       );
     } catch {
       // Storage full or denied: resuming after a reload then reads the stream again from `after`.

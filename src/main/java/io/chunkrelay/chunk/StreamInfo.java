@@ -5,6 +5,9 @@ import java.time.Instant;
 /**
  * Keeps promise 2 (gap-free, commit-ordered seqs) visible: the head one read saw. What the log
  * knows about a stream at one moment. {@code completedAt} is null while open.
+ *
+ * @param headChain the hash chain link of the head chunk (the stream's genesis hash while it has
+ *     none), lowercase hex: what a client that received chunks 1..headSeq computes (docs/API.md)
  */
 public record StreamInfo(
     String streamId,
@@ -12,4 +15,5 @@ public record StreamInfo(
     StreamStatus status,
     Instant createdAt,
     Instant updatedAt,
-    Instant completedAt) {}
+    Instant completedAt,
+    String headChain) {}

@@ -27,8 +27,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The server sends every chunk once and in order; the subscription checks again: a seq it
  * already delivered is dropped, and a seq beyond the next one (a gap) is not delivered but makes it
- * reconnect from the last seq it has. Listener calls are made one at a time, in seq order; keep
- * them short.
+ * reconnect from the last seq it has. A subscription from the stream's start also keeps the
+ * stream's hash chain ({@link StreamChain}) over what it delivered and checks it against the {@code
+ * complete} frame's: a mismatch (what arrived is not what the database holds) fails it with {@code
+ * chain-mismatch}. Listener calls are made one at a time, in seq order; keep them short.
  */
 public final class Subscription {
   /** Where a subscription is in its life. */
@@ -75,6 +77,10 @@ public final class Subscription {
   // Guarded by this.
   private State state = State.CONNECTING;
   private long lastSeq;
+
+  /** The hash chain over the chunks delivered; null when the subscription began mid-stream. */
+  private StreamChain chain;
+
   private int failures;
   private Connection current;
   private long reconnects;
@@ -94,6 +100,7 @@ public final class Subscription {
     this.uri = uri;
     this.streamId = streamId;
     this.lastSeq = after;
+    this.chain = after == 0 ? StreamChain.genesis(streamId) : null;
     this.listener = listener;
     this.backoff = backoff;
     this.pingInterval = pingInterval;
@@ -111,6 +118,15 @@ public final class Subscription {
 
   public synchronized State state() {
     return state;
+  }
+
+  /**
+   * The stream's hash chain link after the last chunk delivered (hex), to compare with {@code GET
+   * /api/streams/{id}}'s {@code chain} at the same head; null for a subscription that began after
+   * seq 0, which did not see the chunks the chain starts with.
+   */
+  public synchronized String chain() {
+    return chain == null ? null : chain.hex();
   }
 
   /** How many times a lost connection was opened again. */
@@ -224,6 +240,23 @@ public final class Subscription {
         long last = frame.path("lastSeq").asLong();
         if (last > lastSeq) {
           gap(connection, last);
+        } else if (chain != null
+            && frame.hasNonNull("chain")
+            && !chain.matches(frame.path("chain").asText())) {
+          String message =
+              "stream "
+                  + streamId
+                  + ": the chunks received hash to "
+                  + chain.hex()
+                  + ", the log's chain at seq "
+                  + last
+                  + " is "
+                  + frame.path("chain").asText();
+          listener.onError("chain-mismatch", message);
+          setState(State.FAILED);
+          release();
+          completion.completeExceptionally(
+              new ChunkRelayException(0, "chain-mismatch", message, null));
         } else {
           setState(State.COMPLETE);
           release();
@@ -257,12 +290,16 @@ public final class Subscription {
     }
     lastSeq = seq;
     failures = 0;
-    listener.onChunk(
+    Chunk chunk =
         new Chunk(
             seq,
             frame.path("messageId").asText(),
             frame.path("content").asText(),
-            frame.path("final").asBoolean()));
+            frame.path("final").asBoolean());
+    if (chain != null) {
+      chain = chain.next(chunk);
+    }
+    listener.onChunk(chunk);
   }
 
   private void gap(Connection connection, long seenSeq) {

@@ -26,8 +26,8 @@ public record Frame(long seq, String text, int bytes, boolean last) {
     return new Frame(seq, text, text.getBytes(StandardCharsets.UTF_8).length, false);
   }
 
-  static Frame complete(long lastSeq) {
-    String text = WireFormat.completeFrame(lastSeq);
+  static Frame complete(long lastSeq, String chain) {
+    String text = WireFormat.completeFrame(lastSeq, chain);
     return new Frame(lastSeq, text, text.getBytes(StandardCharsets.UTF_8).length, true);
   }
 }

@@ -61,6 +61,10 @@ final class SeqMerger {
   private boolean readWanted;
   private boolean rereadBeforeLive;
   private long completedLastSeq = LiveEvent.NOT_COMPLETED;
+
+  /** The completed stream's head hash chain link, read with {@link #completedLastSeq}. */
+  private String completedChain;
+
   private boolean completeQueued;
   private boolean finished;
 
@@ -110,9 +114,11 @@ final class SeqMerger {
   /**
    * A page of the log read from {@link #next()}: its chunks' frames in seq order, whether it was a
    * full page (more may follow), the stream's last seq if it is completed ({@link
-   * LiveEvent#NOT_COMPLETED} if not), and its head as of the read (0 for a stream not yet created).
+   * LiveEvent#NOT_COMPLETED} if not) with its head's hash chain link, and its head as of the read
+   * (0 for a stream not yet created).
    */
-  void page(List<Frame> frames, boolean full, long completedAt, long logHead) {
+  void page(
+      List<Frame> frames, boolean full, long completedAt, String completedChain, long logHead) {
     if (state != DeliveryState.BACKFILLING) {
       return;
     }
@@ -130,7 +136,7 @@ final class SeqMerger {
       readWanted = true;
       return;
     }
-    noteCompleted(completedAt);
+    noteCompleted(completedAt, completedChain);
     mergeHeld(logHead);
   }
 
@@ -274,16 +280,18 @@ final class SeqMerger {
     if (next > completedLastSeq) {
       if (!completeQueued) {
         completeQueued = true;
-        queue.force(Frame.complete(next - 1));
+        queue.force(Frame.complete(next - 1, completedChain));
       }
     } else {
       startRead();
     }
   }
 
-  private void noteCompleted(long lastSeq) {
-    if (lastSeq != LiveEvent.NOT_COMPLETED) {
-      completedLastSeq = Math.max(completedLastSeq, lastSeq);
+  private void noteCompleted(long lastSeq, String chain) {
+    if (lastSeq != LiveEvent.NOT_COMPLETED && lastSeq >= completedLastSeq) {
+      // A completed stream's head never moves: every read of it gives the same seq and chain.
+      completedLastSeq = lastSeq;
+      completedChain = chain;
     }
   }
 

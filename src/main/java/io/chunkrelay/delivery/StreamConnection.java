@@ -201,6 +201,7 @@ public final class StreamConnection implements LiveListener {
         frames,
         frames.size() == node.pageChunks(),
         completed ? page.stream().headSeq() : LiveEvent.NOT_COMPLETED,
+        completed ? page.stream().headChain() : null,
         page == null ? 0 : page.stream().headSeq());
     lastProgressNanos = node.nanoTime().getAsLong();
   }

@@ -21,12 +21,13 @@ import java.util.TreeSet;
  * new to the log are created in one insert; then ONE statement locks every stream's row in
  * stream-id order, moves each head by the group's chunk count for that stream ({@code UPDATE ...
  * FROM unnest(...) RETURNING}) and inserts the chunks at the seqs that follow ({@code INSERT ...
- * SELECT FROM unnest(...)} joined to the update's result); the keys go in with one more insert.
- * Idempotent producers' appends are decided first, under their streams' row locks ({@link
- * ProducerFence}): only their new chunks go into that statement, and their state is stored after
- * it. Seqs are handed out per stream in the group's arrival order, so appends to one stream keep
- * their order. A group of known streams without keys or producers is that one statement and the
- * caller's COMMIT.
+ * SELECT FROM unnest(...)} joined to the update's result), each with its provenance and its link of
+ * the stream's hash chain (the running {@code chain_of} aggregate from the head's link); the keys
+ * go in with one more insert. Idempotent producers' appends are decided first, under their streams'
+ * row locks ({@link ProducerFence}): only their new chunks go into that statement, and their state
+ * is stored after it. Seqs are handed out per stream in the group's arrival order, so appends to
+ * one stream keep their order. A group of known streams without keys or producers is that one
+ * statement and the caller's COMMIT.
  *
  * <p>A row another transaction holds (a DBA's, another node's group) is skipped, not waited for
  * ({@code SKIP LOCKED}): one held row never stalls the streams grouped with it, and a group never
@@ -72,12 +73,19 @@ final class GroupTransaction {
           + " from wanted, locked where s.stream_id = wanted.stream_id"
           + " and locked.stream_id = s.stream_id"
           + " returning s.stream_id, s.head_seq - wanted.n as before),"
-          + " stored as (insert into chunks (stream_id, seq, message_id, content, final, created_at,"
-          + " appended_by, producer_id, producer_epoch, producer_seq)"
-          + " select c.s, moved.before + c.o, c.m, c.c, c.f, ?, c.a, c.pi, c.pe, c.ps from"
+          // Each moved stream's hash chain continues from its head before the group.
+          + " tails as (select m.stream_id, m.before,"
+          + " coalesce(h.chain, chain_genesis(m.stream_id)) as chain from moved m"
+          + " left join chunks h on h.stream_id = m.stream_id and h.seq = m.before),"
+          + " linked as (select c.s, t.before + c.o as seq, c.m, c.c, c.f, c.a, c.pi, c.pe, c.ps,"
+          + " chain_of(t.chain, t.before + c.o, c.m, c.f, c.c)"
+          + " over (partition by c.s order by c.o) as chain from"
           + " unnest(?::varchar[], ?::bigint[], ?::varchar[], ?::text[], ?::boolean[],"
           + " ?::varchar[], ?::varchar[], ?::bigint[], ?::bigint[]) as c(s, o, m, c, f, a, pi, pe, ps)"
-          + " join moved on moved.stream_id = c.s)"
+          + " join tails t on t.stream_id = c.s),"
+          + " stored as (insert into chunks (stream_id, seq, message_id, content, final, created_at,"
+          + " appended_by, producer_id, producer_epoch, producer_seq, chain)"
+          + " select s, seq, m, c, f, ?, a, pi, pe, ps, chain from linked)"
           + " select stream_id, before from moved";
 
   private GroupTransaction() {}
@@ -222,8 +230,8 @@ final class GroupTransaction {
     try (PreparedStatement statement = connection.prepareStatement(MOVE_AND_INSERT)) {
       wanted.bind(connection, statement, 1);
       statement.setTimestamp(3, at);
-      statement.setTimestamp(4, at);
-      chunks.bind(connection, statement, 5);
+      int next = chunks.bind(connection, statement, 4);
+      statement.setTimestamp(next, at);
       try (ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
           before.put(rows.getString(1), rows.getLong(2));

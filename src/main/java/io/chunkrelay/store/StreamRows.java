@@ -15,15 +15,22 @@ import java.util.Optional;
  * one place that mapping is written) and completes a stream under its row lock, in plain JDBC.
  */
 final class StreamRows {
+  /**
+   * The row's columns and its head's hash chain link (the stream's genesis before its first chunk),
+   * hex: one primary-key probe of {@code chunks}.
+   */
   private static final String COLUMNS =
-      "stream_id, head_seq, status, created_at, updated_at, completed_at";
+      "s.stream_id, s.head_seq, s.status, s.created_at, s.updated_at, s.completed_at,"
+          + " encode(coalesce((select c.chain from chunks c where c.stream_id = s.stream_id"
+          + " and c.seq = s.head_seq), chain_genesis(s.stream_id)), 'hex')";
 
   private StreamRows() {}
 
   /** The stream's row as of now, if it exists. */
   static Optional<StreamInfo> read(Connection connection, String streamId) throws SQLException {
     try (PreparedStatement select =
-        connection.prepareStatement("select " + COLUMNS + " from streams where stream_id = ?")) {
+        connection.prepareStatement(
+            "select " + COLUMNS + " from streams s where s.stream_id = ?")) {
       select.setString(1, streamId);
       try (ResultSet row = select.executeQuery()) {
         return row.next() ? Optional.of(info(row)) : Optional.empty();
@@ -40,8 +47,8 @@ final class StreamRows {
       throws SQLException {
     try (PreparedStatement update =
         connection.prepareStatement(
-            "update streams set status = 'completed', completed_at = ?, updated_at = ?"
-                + " where stream_id = ? and status = 'open' returning "
+            "update streams s set status = 'completed', completed_at = ?, updated_at = ?"
+                + " where s.stream_id = ? and s.status = 'open' returning "
                 + COLUMNS)) {
       Timestamp at = Timestamp.from(now);
       update.setTimestamp(1, at);
@@ -64,6 +71,7 @@ final class StreamRows {
         StreamStatus.fromWireName(row.getString(3)),
         row.getTimestamp(4).toInstant(),
         row.getTimestamp(5).toInstant(),
-        completedAt == null ? null : completedAt.toInstant());
+        completedAt == null ? null : completedAt.toInstant(),
+        row.getString(7));
   }
 }

@@ -55,11 +55,12 @@ public final class WireFormat {
     return node;
   }
 
-  /** {@code {"streamId","headSeq","status","createdAt","updatedAt","completedAt"?}} */
+  /** {@code {"streamId","headSeq","chain","status","createdAt","updatedAt","completedAt"?}} */
   public static ObjectNode stream(StreamInfo stream) {
     ObjectNode node = object();
     node.put("streamId", stream.streamId());
     node.put("headSeq", stream.headSeq());
+    node.put("chain", stream.headChain());
     node.put("status", stream.status().wireName());
     node.put("createdAt", stream.createdAt().toString());
     node.put("updatedAt", stream.updatedAt().toString());
@@ -120,11 +121,15 @@ public final class WireFormat {
     json.writeEndObject();
   }
 
-  /** WebSocket frame {@code {"type":"complete","lastSeq":10}}. */
-  public static String completeFrame(long lastSeq) {
+  /**
+   * WebSocket frame {@code {"type":"complete","lastSeq":10,"chain":"9f.."}}: the stream's last seq
+   * and its hash chain link (hex), which a client that received chunks 1..lastSeq can recompute.
+   */
+  public static String completeFrame(long lastSeq, String chain) {
     ObjectNode node = object();
     node.put("type", "complete");
     node.put("lastSeq", lastSeq);
+    node.put("chain", chain);
     return write(node);
   }
 

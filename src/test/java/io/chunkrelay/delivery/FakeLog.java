@@ -62,6 +62,15 @@ final class FakeLog implements ChunkReader {
     return chunks == null ? Optional.empty() : Optional.of(info(streamId, chunks));
   }
 
+  /** The stream's hash chain over {@code chunks}, as the database computes it. */
+  private static String chain(String streamId, List<StoredChunk> chunks) {
+    io.chunkrelay.client.StreamChain chain = io.chunkrelay.client.StreamChain.genesis(streamId);
+    for (StoredChunk chunk : chunks) {
+      chain = chain.next(chunk.seq(), chunk.messageId(), chunk.isFinal(), chunk.content());
+    }
+    return chain.hex();
+  }
+
   private StreamInfo info(String streamId, List<StoredChunk> chunks) {
     return new StreamInfo(
         streamId,
@@ -69,7 +78,8 @@ final class FakeLog implements ChunkReader {
         completed.getOrDefault(streamId, false) ? StreamStatus.COMPLETED : StreamStatus.OPEN,
         Instant.EPOCH,
         Instant.EPOCH,
-        null);
+        null,
+        chain(streamId, chunks));
   }
 
   @Override

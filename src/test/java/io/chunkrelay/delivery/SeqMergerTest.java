@@ -83,7 +83,11 @@ class SeqMergerTest {
       long from = merger.next();
       List<Frame> page = frames(from, Math.min(head, from + pageChunks - 1));
       merger.page(
-          page, page.size() == pageChunks, completed ? head : LiveEvent.NOT_COMPLETED, head);
+          page,
+          page.size() == pageChunks,
+          completed ? head : LiveEvent.NOT_COMPLETED,
+          completed ? "chain-" + head : null,
+          head);
       return true;
     }
 
@@ -208,7 +212,7 @@ class SeqMergerTest {
     world.merger.subscribed();
     List<Frame> oneToSix = frames(world.merger.next(), 6);
     world.publish(world.append(), 7); // committed after the read, heard before its merge
-    world.merger.page(oneToSix, false, LiveEvent.NOT_COMPLETED, 6);
+    world.merger.page(oneToSix, false, LiveEvent.NOT_COMPLETED, null, 6);
     world.settle();
     assertEquals(range(1, 7), world.received);
     assertEquals(DeliveryState.LIVE, world.merger.state());
@@ -248,7 +252,7 @@ class SeqMergerTest {
     List<Frame> oneToThree = frames(1, 3);
     world.append(); // 4, committed after the read, announced in a message this node cannot read
     world.merger.mayHaveMissed();
-    world.merger.page(oneToThree, false, LiveEvent.NOT_COMPLETED, 3);
+    world.merger.page(oneToThree, false, LiveEvent.NOT_COMPLETED, null, 3);
     assertTrue(world.merger.readWanted(), "reads again instead of trusting the feed");
     world.read();
     while (world.take()) {

@@ -91,7 +91,9 @@ class DemoPageIT {
             token: () => '%s',
             onChunk: (chunk, s) => { document.querySelector('#reply').textContent = s.text; },
           });
-          sub.completed.then(({ text }) => { document.title = 'complete: ' + text; });
+          sub.completed.then(({ text, verified }) => {
+            document.title = 'complete: ' + text + ' verified=' + verified;
+          });
         </script></body></html>
         """
             .formatted(base, stream, TestTokens.token("page", "subscribe", stream));
@@ -107,7 +109,8 @@ class DemoPageIT {
       }
       http.postJson("api/streams/" + stream + "/complete", "", producer);
       browser.waitUntil(d -> d.getTitle().startsWith("complete: "));
-      assertEquals("complete: across origins", browser.title());
+      // Verified: the page's Web Crypto chain over what it received equals the complete frame's.
+      assertEquals("complete: across origins verified=true", browser.title());
       assertEquals(List.of(), browser.consoleErrors());
     }
   }
@@ -288,6 +291,9 @@ class DemoPageIT {
       assertTrue(
           String.valueOf(result).startsWith("lastSeq=24 text=" + expected + " expired="),
           String.valueOf(result));
+      assertTrue(
+          String.valueOf(result).endsWith(" verified=true"),
+          "across reconnections the page's chain equals the log's: " + result);
       int expired =
           Integer.parseInt(String.valueOf(result).replaceAll(".* expired=(\\d+).*", "$1"));
       assertTrue(expired >= 2, "the subscription outlived several tokens: " + result);
@@ -309,7 +315,8 @@ class DemoPageIT {
       });
       const result = await sub.completed;
       done(`lastSeq=${result.lastSeq} text=${result.text}`
-        + ` expired=${codes.filter((code) => code === 'token-expired').length} calls=${calls}`);
+        + ` expired=${codes.filter((code) => code === 'token-expired').length} calls=${calls}`
+        + ` verified=${result.verified}`);
       })().catch((error) => done('failed: ' + error));
       """;
 

@@ -61,15 +61,15 @@ class LogProtectionIT {
           new Tampering(
               "insert a chunk beyond the head",
               "insert into chunks (stream_id, seq, message_id, content, final, created_at,"
-                  + " appended_by)"
-                  + " values ('open-1', 99, 'm', 'x', false, now(), 'mallory')",
+                  + " appended_by, chain)"
+                  + " values ('open-1', 99, 'm', 'x', false, now(), 'mallory', sha256('x'))",
               "CR005",
               "CR005"),
           new Tampering(
               "insert the next chunk without moving the head",
               "insert into chunks (stream_id, seq, message_id, content, final, created_at,"
-                  + " appended_by)"
-                  + " values ('open-1', 4, 'm', 'x', false, now(), 'mallory')",
+                  + " appended_by, chain)"
+                  + " values ('open-1', 4, 'm', 'x', false, now(), 'mallory', sha256('x'))",
               "CR005",
               "CR005"),
           new Tampering(
@@ -98,8 +98,8 @@ class LogProtectionIT {
               "with moved as (update streams set head_seq = head_seq + 1"
                   + " where stream_id = 'done-1' returning head_seq)"
                   + " insert into chunks (stream_id, seq, message_id, content, final, created_at,"
-                  + " appended_by)"
-                  + " select 'done-1', head_seq, 'm', 'x', false, now(), 'mallory' from moved",
+                  + " appended_by, chain)"
+                  + " select 'done-1', head_seq, 'm', 'x', false, now(), 'mallory', sha256('x') from moved",
               "CR004",
               "CR004"),
           new Tampering(
@@ -151,8 +151,10 @@ class LogProtectionIT {
           "with moved as (update streams set head_seq = head_seq + 3"
               + " where stream_id in ('open-1', 'done-1') returning stream_id)"
               + " insert into chunks (stream_id, seq, message_id, content, final, created_at,"
-              + " appended_by)"
-              + " select stream_id, seq, 'm', 'chunk ' || seq, false, now(), 'alice'"
+              + " appended_by, chain)"
+              + " select stream_id, seq, 'm', 'chunk ' || seq, false, now(), 'alice',"
+              + " chain_of(chain_genesis(stream_id), seq, 'm', false, 'chunk ' || seq)"
+              + " over (partition by stream_id order by seq)"
               + " from moved, generate_series(1, 3) as seq");
       statement.execute(
           "update streams set status = 'completed', completed_at = now()"

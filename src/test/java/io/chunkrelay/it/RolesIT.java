@@ -43,8 +43,9 @@ class RolesIT {
       statement.execute(
           "with moved as (update streams set head_seq = 1 where stream_id = 'audited'"
               + " returning stream_id) insert into chunks (stream_id, seq, message_id, content,"
-              + " final, created_at, appended_by) select stream_id, 1, 'm', 'hello', false, now(),"
-              + " 'alice' from moved");
+              + " final, created_at, appended_by, chain) select stream_id, 1, 'm', 'hello', false,"
+              + " now(), 'alice', chain_link(chain_genesis(stream_id), 1, 'm', false, 'hello')"
+              + " from moved");
     } catch (SQLException e) {
       throw new IllegalStateException(e);
     }
@@ -113,8 +114,8 @@ class RolesIT {
       for (String write :
           List.of(
               "insert into chunks (stream_id, seq, message_id, content, final, created_at,"
-                  + " appended_by)"
-                  + " values ('audited', 2, 'm', 'x', false, now(), 'mallory')",
+                  + " appended_by, chain)"
+                  + " values ('audited', 2, 'm', 'x', false, now(), 'mallory', sha256('x'))",
               "update streams set head_seq = 5",
               "delete from streams",
               "select secret from cluster_keys",
