@@ -22,12 +22,21 @@ COMMENT ON FUNCTION chain_link(bytea, bigint, varchar, boolean, text) IS
     'One link of a stream''s hash chain: the hash of chunk seq from the previous chunk''s hash and the chunk.';
 
 -- The chain as a running aggregate: chain_of(previous, seq, ...) OVER (PARTITION BY stream ORDER BY
--- seq) gives each chunk's hash from the hash before the first row, in one pass.
+-- seq) gives each chunk's hash from the hash before the first row, in one pass. The step is
+-- PL/pgSQL with the link written out: an aggregate cannot inline a SQL function, and calling one
+-- per row costs ~17 us against ~2 us here (measured on 100,000 rows).
 CREATE FUNCTION chain_step(state bytea, previous bytea, seq bigint, message_id varchar, final boolean, content text)
-    RETURNS bytea LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN chain_link(coalesce(state, previous), seq, message_id, final, content);
+    RETURNS bytea LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+BEGIN
+    RETURN sha256(coalesce(state, previous) || int8send(seq) || int4send(octet_length(message_id))
+                  || convert_to(message_id, 'UTF8') || CASE WHEN final THEN '\x01'::bytea ELSE '\x00'::bytea END
+                  || convert_to(content, 'UTF8'));
+END
+$$;
 COMMENT ON FUNCTION chain_step(bytea, bytea, bigint, varchar, boolean, text) IS
-    'State step of the chain_of aggregate: links the next chunk to the state, or to previous for the first row.';
+    'State step of the chain_of aggregate: chain_link of the next chunk from the state, or from previous for the '
+    'first row.';
 CREATE AGGREGATE chain_of(previous bytea, seq bigint, message_id varchar, final boolean, content text) (
     SFUNC = chain_step,
     STYPE = bytea

@@ -13,6 +13,7 @@ import io.chunkrelay.metrics.Metrics;
 import io.chunkrelay.outbox.OutboxPublisher;
 import io.chunkrelay.outbox.OutboxRelay;
 import io.chunkrelay.outbox.Watermarks;
+import io.chunkrelay.store.AuditLog;
 import io.chunkrelay.store.ChunkLog;
 import io.chunkrelay.store.ClusterKeys;
 import io.chunkrelay.store.Database;
@@ -63,6 +64,7 @@ public final class Node implements AutoCloseable {
   private Database database;
   private RedisFeed feed;
   private ChunkLog log;
+  private AuditLog audit;
   private Delivery delivery;
   private Access access;
   private Guard guard;
@@ -111,6 +113,7 @@ public final class Node implements AutoCloseable {
         "JVM heap in use, bytes, garbage not yet collected included",
         () -> ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
     database = remember(open(config.database(), config.nodeId()));
+    audit = AuditLog.over(database);
     FanoutSeal seal = fanoutSeal();
     Publisher publisher = remember(new Publisher(config.redis(), seal, config.nodeId(), metrics));
     Outbox outbox = Outbox.over(database);
@@ -270,6 +273,11 @@ public final class Node implements AutoCloseable {
 
   public ChunkLog log() {
     return log;
+  }
+
+  /** The read-only audit side of the log (stream health, producers, the verifier). */
+  public AuditLog audit() {
+    return audit;
   }
 
   public Delivery delivery() {

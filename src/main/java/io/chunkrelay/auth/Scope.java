@@ -6,12 +6,14 @@ import java.util.Set;
 
 /**
  * What a credential lets its holder do: {@code produce} (append, complete), {@code subscribe} (read
- * and follow streams) and {@code admin} (metrics and management). No scope implies another.
+ * and follow streams), {@code admin} (metrics and management) and {@code audit} (the audit API: the
+ * log's health, producers and verifier findings). No scope implies another.
  */
 public enum Scope {
   PRODUCE,
   SUBSCRIBE,
-  ADMIN;
+  ADMIN,
+  AUDIT;
 
   /** The scope's name in a token's {@code scope} claim and in the container's role names. */
   public String claimValue() {
@@ -24,6 +26,7 @@ public enum Scope {
       case PRODUCE -> "chunk-relay-producer";
       case SUBSCRIBE -> "chunk-relay-subscriber";
       case ADMIN -> "chunk-relay-admin";
+      case AUDIT -> "chunk-relay-auditor";
     };
   }
 

@@ -7,6 +7,7 @@ import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
 import java.io.Serializable;
 import java.time.Instant;
+import org.hibernate.annotations.Immutable;
 
 /**
  * Keeps the schema honest.
@@ -16,6 +17,7 @@ import java.time.Instant;
  * Hibernate validates the table against at start-up.
  */
 @Entity
+@Immutable
 @Table(name = "chunks")
 @IdClass(ChunkRow.Key.class)
 class ChunkRow {
@@ -38,6 +40,24 @@ class ChunkRow {
 
   @Column(name = "created_at", nullable = false)
   Instant createdAt;
+
+  @Column(name = "appended_by", nullable = false)
+  String appendedBy;
+
+  @Column(name = "producer_id")
+  String producerId;
+
+  @Column(name = "producer_epoch")
+  Long producerEpoch;
+
+  @Column(name = "producer_seq")
+  Long producerSeq;
+
+  @Column(name = "stored_at", nullable = false)
+  Instant storedAt;
+
+  @Column(name = "chain", nullable = false)
+  byte[] chain;
 
   /** Primary key of a chunk. */
   record Key(String streamId, long seq) implements Serializable {}

@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * Keeps the node from serving against a schema it does not know: the node's PostgreSQL, a
  * connection pool (the node's own HikariCP pool, or the container's JNDI DataSource), the schema at
  * the version of {@code db/migration} ({@link Schema}: migrated by its owner, or checked), and the
- * Hibernate mapping of the four tables validated against that schema (Hibernate never generates
- * DDL).
+ * Hibernate mapping of its tables and audit views validated against that schema and kept for the
+ * audit side (Hibernate never generates DDL or writes).
  *
  * <p>Opened once when the node starts and closed when it stops. Only the store's own classes get
  * its DataSource.
@@ -37,6 +37,15 @@ public final class Database implements AutoCloseable {
 
   private final DataSource dataSource;
   private final OwnPool ownPool;
+  private final Mapping mapping;
+
+  /** Hibernate's mapping, validated at start-up and kept for the audit side ({@link AuditLog}). */
+  private record Mapping(StandardServiceRegistry registry, SessionFactory sessions) {
+    void close() {
+      sessions.close();
+      StandardServiceRegistryBuilder.destroy(registry);
+    }
+  }
 
   /**
    * The node's own HikariCP pool and its housekeeping thread, which the pool's close does not wait
@@ -51,9 +60,10 @@ public final class Database implements AutoCloseable {
     }
   }
 
-  private Database(DataSource dataSource, OwnPool ownPool) {
+  private Database(DataSource dataSource, OwnPool ownPool, Mapping mapping) {
     this.dataSource = dataSource;
     this.ownPool = ownPool;
+    this.mapping = mapping;
   }
 
   /**
@@ -97,9 +107,9 @@ public final class Database implements AutoCloseable {
           migration.owner().map(owner -> " as " + owner.user()).orElse(" over the node's pool"));
     }
     Schema.requireCurrent(dataSource);
-    validateMapping(dataSource);
+    Mapping mapping = validatedMapping(dataSource);
     warnIfPrivileged(dataSource);
-    return new Database(dataSource, ownPool);
+    return new Database(dataSource, ownPool, mapping);
   }
 
   /**
@@ -140,8 +150,13 @@ public final class Database implements AutoCloseable {
     return dataSource;
   }
 
+  SessionFactory sessions() {
+    return mapping.sessions();
+  }
+
   @Override
   public void close() {
+    mapping.close();
     if (ownPool != null) {
       ownPool.close();
     }
@@ -179,11 +194,12 @@ public final class Database implements AutoCloseable {
   }
 
   /**
-   * Builds Hibernate's mapping of {@code streams}, {@code chunks}, {@code idempotency_keys} and
-   * {@code producers} with {@code hbm2ddl=validate}: a column missing or of another type stops the
-   * start here.
+   * Builds Hibernate's mapping of every table and audit view the node's SQL uses ({@code
+   * hbm2ddl=validate}: a column missing or of another type stops the start here), read-only (every
+   * entity is immutable; Hibernate never writes or generates DDL), and keeps it open for the audit
+   * side.
    */
-  private static void validateMapping(DataSource dataSource) {
+  private static Mapping validatedMapping(DataSource dataSource) {
     Map<String, Object> settings = new HashMap<>();
     settings.put(AvailableSettings.JAKARTA_NON_JTA_DATASOURCE, dataSource);
     settings.put(AvailableSettings.HBM2DDL_AUTO, "validate");
@@ -191,19 +207,23 @@ public final class Database implements AutoCloseable {
     StandardServiceRegistry registry =
         new StandardServiceRegistryBuilder().applySettings(settings).build();
     try {
-      SessionFactory validated =
+      SessionFactory sessions =
           new MetadataSources(registry)
               .addAnnotatedClass(StreamRow.class)
               .addAnnotatedClass(ChunkRow.class)
               .addAnnotatedClass(IdempotencyRow.class)
               .addAnnotatedClass(ProducerRow.class)
+              .addAnnotatedClass(PublicationRow.class)
+              .addAnnotatedClass(ClusterKeyRow.class)
+              .addAnnotatedClass(StreamHealthRow.class)
+              .addAnnotatedClass(OutboxLagRow.class)
               .buildMetadata()
               .buildSessionFactory();
-      validated.close();
-      LOG.debug(
-          "the mapping of streams, chunks, idempotency_keys and producers matches the schema");
-    } finally {
+      LOG.debug("the mapping of every table and audit view matches the schema");
+      return new Mapping(registry, sessions);
+    } catch (RuntimeException e) {
       StandardServiceRegistryBuilder.destroy(registry);
+      throw e;
     }
   }
 }

@@ -7,6 +7,7 @@ import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
 import java.io.Serializable;
 import java.time.Instant;
+import org.hibernate.annotations.Immutable;
 
 /**
  * Keeps the schema honest.
@@ -16,6 +17,7 @@ import java.time.Instant;
  * against.
  */
 @Entity
+@Immutable
 @Table(name = "idempotency_keys")
 @IdClass(IdempotencyRow.Key.class)
 class IdempotencyRow {

@@ -7,6 +7,7 @@ import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
 import java.io.Serializable;
 import java.time.Instant;
+import org.hibernate.annotations.Immutable;
 
 /**
  * Keeps the schema honest.
@@ -16,6 +17,7 @@ import java.time.Instant;
  * validates the table against.
  */
 @Entity
+@Immutable
 @Table(name = "producers")
 @IdClass(ProducerRow.Key.class)
 class ProducerRow {

@@ -7,6 +7,7 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.Instant;
+import org.hibernate.annotations.Immutable;
 
 /**
  * Keeps the schema honest.
@@ -16,6 +17,7 @@ import java.time.Instant;
  * it may be completed once; it is never deleted by the application.
  */
 @Entity
+@Immutable
 @Table(name = "streams")
 class StreamRow {
   @Id
@@ -24,6 +26,9 @@ class StreamRow {
 
   @Column(name = "head_seq", nullable = false)
   long headSeq;
+
+  @Column(name = "published_seq", nullable = false)
+  long publishedSeq;
 
   @Convert(converter = StreamStatusConverter.class)
   @Column(name = "status", nullable = false)
@@ -37,4 +42,7 @@ class StreamRow {
 
   @Column(name = "completed_at")
   Instant completedAt;
+
+  @Column(name = "stored_at", nullable = false)
+  Instant storedAt;
 }

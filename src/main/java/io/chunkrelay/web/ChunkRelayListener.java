@@ -5,6 +5,7 @@ import io.chunkrelay.auth.Scope;
 import io.chunkrelay.config.ConfigException;
 import io.chunkrelay.config.RelayConfig;
 import io.chunkrelay.config.SettingSource;
+import io.chunkrelay.web.api.AuditServlet;
 import io.chunkrelay.web.api.StreamsServlet;
 import io.chunkrelay.web.demo.DemoServlet;
 import io.chunkrelay.web.edge.AccessFilter;
@@ -117,6 +118,9 @@ public final class ChunkRelayListener implements ServletContextListener {
                 node.appendAnswerMillis()));
     streams.setAsyncSupported(true);
     streams.addMapping("/api/*");
+    context
+        .addServlet("audit", new AuditServlet(node.audit(), config.limits().maxStreamIdChars()))
+        .addMapping(AccessFilter.AUDIT_PATH + "/*");
     context
         .addServlet("health", new HealthServlet(node::databaseUp, node::redisUp))
         .addMapping("/health");

@@ -12,6 +12,7 @@ import io.chunkrelay.client.Subscription;
 import io.chunkrelay.it.support.ChunkTable;
 import io.chunkrelay.it.support.Deployments;
 import io.chunkrelay.it.support.Http;
+import io.chunkrelay.it.support.TestServices;
 import java.net.URL;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -30,7 +31,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * The stream's hash chain end to end: the database links every chunk as it stores it, GET
  * /api/streams/{id} and the complete frame carry the head's link, and what a client computes over
  * what it received equals it; a chunk altered behind the log's back (as a superuser, triggers set
- * aside) makes a subscriber fail with chain-mismatch instead of completing.
+ * aside) makes a subscriber fail with chain-mismatch instead of completing, and the verifier name
+ * it.
  */
 @ExtendWith(ArquillianExtension.class)
 class HashChainIT {
@@ -89,6 +91,18 @@ class HashChainIT {
       assertEquals("chain-mismatch", cause.code());
       assertTrue(cause.getMessage().contains("seq 3"), cause.getMessage());
       assertEquals(Subscription.State.FAILED, subscription.state());
+    }
+    // The DBA's verifier names the stream and the altered seq.
+    try (java.sql.Connection connection = TestServices.database().connect();
+        java.sql.PreparedStatement verify =
+            connection.prepareStatement("select seq, problem from verify_log(?)")) {
+      verify.setString(1, stream);
+      try (java.sql.ResultSet problems = verify.executeQuery()) {
+        assertTrue(problems.next(), "the verifier finds the altered row");
+        assertEquals(2, problems.getLong(1));
+        assertEquals("hash-mismatch", problems.getString(2));
+        assertTrue(!problems.next(), "and nothing else");
+      }
     }
   }
 }

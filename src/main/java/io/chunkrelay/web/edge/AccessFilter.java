@@ -75,6 +75,9 @@ public final class AccessFilter extends HttpFilter {
     throw new IllegalStateException("request reached the application without passing AccessFilter");
   }
 
+  /** Where the audit API is served (mapped {@code /api/audit/*}): the audit scope only. */
+  public static final String AUDIT_PATH = "/api/audit";
+
   @Override
   protected void doFilter(
       HttpServletRequest request, HttpServletResponse response, FilterChain chain)
@@ -102,6 +105,9 @@ public final class AccessFilter extends HttpFilter {
               : access.anyone();
       if (request.getServletPath().equals("/metrics")) {
         grant.require(Scope.ADMIN);
+      }
+      if (request.getServletPath().equals(AUDIT_PATH)) {
+        grant.require(Scope.AUDIT);
       }
       if (handshake
           && "websocket".equalsIgnoreCase(request.getHeader("Upgrade"))

@@ -76,8 +76,13 @@ public final class Http {
     return send(request.build());
   }
 
-  public Response get(String path) {
-    return send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30)).build());
+  public Response get(String path, String... headers) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30));
+    if (headers.length > 0) {
+      request.headers(headers);
+    }
+    return send(request.build());
   }
 
   public Response send(HttpRequest request) {
