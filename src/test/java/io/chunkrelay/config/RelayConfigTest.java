@@ -79,6 +79,7 @@ class RelayConfigTest {
             Map.entry("CHUNK_RELAY_MAX_QUEUED_FRAMES", "2"),
             Map.entry("CHUNK_RELAY_REDIS_CHANNEL_PREFIX", "has space"),
             Map.entry("CHUNK_RELAY_DEMO", "maybe"),
+            Map.entry("CHUNK_RELAY_DB_MIGRATE", "sometimes"),
             Map.entry("CHUNK_RELAY_DEMO_WORD_MILLIS", "0"),
             Map.entry("CHUNK_RELAY_DEMO_MAX_REPLIES", "many"),
             Map.entry("CHUNK_RELAY_AUTH", "maybe"),
@@ -111,6 +112,36 @@ class RelayConfigTest {
                     "CHUNK_RELAY_AUTH",
                     "none")));
     assertEquals("DataSource java:comp/env/jdbc/chunkrelay", config.database().toString());
+  }
+
+  @Test
+  void aStartUpMigrationAsTheOwnerNeedsAUrlAndIsOffByDefault() {
+    assertTrue(!RelayConfig.load(SettingSource.of(minimal())).database().migrateOnStart());
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                RelayConfig.load(
+                    SettingSource.of(
+                        Map.of(
+                            "CHUNK_RELAY_DB_DATASOURCE",
+                            "java:comp/env/jdbc/chunkrelay",
+                            "CHUNK_RELAY_DB_MIGRATE_USER",
+                            "chunk_relay_owner",
+                            "CHUNK_RELAY_AUTH",
+                            "none"))));
+    assertTrue(
+        e.getMessage().startsWith("CHUNK_RELAY_DB_MIGRATE_USER")
+            && e.getMessage().contains("CHUNK_RELAY_DB_URL"),
+        e.getMessage());
+    Map<String, String> settings = minimal();
+    settings.put("CHUNK_RELAY_DB_MIGRATE", "true");
+    settings.put("CHUNK_RELAY_DB_MIGRATE_USER", "chunk_relay_owner");
+    settings.put("CHUNK_RELAY_DB_MIGRATE_PASSWORD", "0wner-s3cret");
+    RelayConfig config = RelayConfig.load(SettingSource.of(settings));
+    assertTrue(config.database().migrateOnStart());
+    assertEquals(java.util.Optional.of("chunk_relay_owner"), config.database().migrateUser());
+    assertTrue(!config.toString().contains("0wner-s3cret"), "the owner's password leaked");
   }
 
   @Test
