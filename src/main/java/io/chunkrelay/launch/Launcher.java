@@ -105,7 +105,8 @@ public final class Launcher {
       System.err.println("chunk-relay: configuration error: " + e.getMessage());
       System.exit(2);
     } catch (IOException | SQLException | LifecycleException | RuntimeException e) {
-      System.err.println("chunk-relay: cannot start: " + e);
+      System.err.println(
+          "chunk-relay: " + (migrateOnly ? "migration failed: " : "cannot start: ") + e);
       e.printStackTrace();
       System.exit(1);
     }
