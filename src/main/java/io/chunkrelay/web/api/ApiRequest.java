@@ -3,6 +3,7 @@ package io.chunkrelay.web.api;
 import io.chunkrelay.config.RelayConfig.Limits;
 import io.chunkrelay.web.http.ApiException;
 import io.chunkrelay.wire.ProblemType;
+import io.chunkrelay.wire.StreamIdGrammar;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.util.Enumeration;
@@ -126,6 +127,17 @@ public final class ApiRequest {
             + (bytes > maxBytes ? "more than " : "")
             + maxBytes
             + " bytes, the limit");
+  }
+
+  /**
+   * {@code raw} as a stream id of at most {@code maxChars}; refused as invalid-stream-id if not.
+   */
+  static String streamId(String raw, int maxChars) {
+    String problem = StreamIdGrammar.problemWith(raw, maxChars);
+    if (problem != null) {
+      throw new ApiException(ProblemType.INVALID_STREAM_ID, problem);
+    }
+    return raw;
   }
 
   /** The query parameter {@code name} as an integer in [min, max]; refused if given twice. */

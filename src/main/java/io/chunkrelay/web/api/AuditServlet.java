@@ -8,7 +8,6 @@ import io.chunkrelay.store.AuditLog;
 import io.chunkrelay.web.http.ApiException;
 import io.chunkrelay.web.http.Problems;
 import io.chunkrelay.wire.ProblemType;
-import io.chunkrelay.wire.StreamIdGrammar;
 import io.chunkrelay.wire.WireFormat;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -87,12 +86,8 @@ public final class AuditServlet extends HttpServlet {
   }
 
   private void one(HttpServletResponse response, String streamId) throws IOException {
-    String invalid = StreamIdGrammar.problemWith(streamId, maxStreamIdChars);
-    if (invalid != null) {
-      throw new ApiException(ProblemType.INVALID_STREAM_ID, invalid);
-    }
     AuditLog.StreamAudit found =
-        audit.stream(streamId)
+        audit.stream(ApiRequest.streamId(streamId, maxStreamIdChars))
             .orElseThrow(
                 () ->
                     new ApiException(

@@ -19,7 +19,6 @@ import io.chunkrelay.web.edge.AccessFilter;
 import io.chunkrelay.web.http.ApiException;
 import io.chunkrelay.web.http.Problems;
 import io.chunkrelay.wire.ProblemType;
-import io.chunkrelay.wire.StreamIdGrammar;
 import io.chunkrelay.wire.WireFormat;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -253,17 +252,9 @@ public final class StreamsServlet extends HttpServlet {
    * streams it was not given.
    */
   private String allowed(Grant grant, Scope scope, String raw) {
-    String streamId = streamId(raw);
+    String streamId = ApiRequest.streamId(raw, limits.maxStreamIdChars());
     grant.require(scope, streamId);
     return streamId;
-  }
-
-  private String streamId(String raw) {
-    String problem = StreamIdGrammar.problemWith(raw, limits.maxStreamIdChars());
-    if (problem != null) {
-      throw new ApiException(ProblemType.INVALID_STREAM_ID, problem);
-    }
-    return raw;
   }
 
   private static ApiException methodNotAllowed(HttpServletResponse response, String allow) {
