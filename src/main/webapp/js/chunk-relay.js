@@ -67,6 +67,8 @@ const CLOSE_DROPPED = 4000;
 const CLOSE_GAP = 4001;
 /** The server's close code for a subscription whose token expired. */
 const CLOSE_TOKEN_EXPIRED = 4401;
+/** The server's close code for a stream whose chunks retention dropped: a definite end. */
+const CLOSE_STREAM_EXPIRED = 4410;
 const SUBPROTOCOL = 'chunk-relay';
 const OPEN_TIMEOUT_MILLIS = 10000;
 
@@ -306,6 +308,15 @@ export class Subscription {
   #lost(event) {
     this.#socket = null;
     if (this.#isOver()) return;
+    if (event.code === CLOSE_STREAM_EXPIRED) {
+      // Retention dropped the rest of the stream: nothing to resume, and never a silent hole.
+      const message = `stream expired: retention dropped its chunks after seq ${this.#lastSeq} (${event.reason})`;
+      this.#emitError({ code: 'stream-expired', message });
+      this.#setState(State.FAILED, { code: 'stream-expired', message });
+      this.#teardown();
+      this.#settle.reject(Object.assign(new Error(message), { code: 'stream-expired' }));
+      return;
+    }
     this.#stats.reconnects++;
     if (event.code === CLOSE_TOKEN_EXPIRED && this.#options.token) {
       // Not a failure: the token ran out. A fresh one is asked for and the stream resumes now.

@@ -1,6 +1,7 @@
 package io.chunkrelay.app;
 
 import io.chunkrelay.auth.Access;
+import io.chunkrelay.config.ConfigException;
 import io.chunkrelay.config.RelayConfig;
 import io.chunkrelay.config.RelayConfig.DatabaseSettings;
 import io.chunkrelay.delivery.Delivery;
@@ -20,6 +21,7 @@ import io.chunkrelay.store.Database;
 import io.chunkrelay.store.GroupLimits;
 import io.chunkrelay.store.Outbox;
 import io.chunkrelay.store.PoolSettings;
+import io.chunkrelay.store.Retention;
 import io.chunkrelay.store.Schema;
 import io.chunkrelay.threads.OwnThreads;
 import io.chunkrelay.wire.FanoutSeal;
@@ -114,6 +116,7 @@ public final class Node implements AutoCloseable {
         () -> ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
     database = remember(open(config.database(), config.nodeId()));
     audit = AuditLog.over(database);
+    retention();
     FanoutSeal seal = fanoutSeal();
     Publisher publisher = remember(new Publisher(config.redis(), seal, config.nodeId(), metrics));
     Outbox outbox = Outbox.over(database);
@@ -178,6 +181,25 @@ public final class Node implements AutoCloseable {
           "chunk_relay_demo_active_replies", "demo replies being written now", demo::active);
       metrics.gauge("chunk_relay_demo_replies_started", "demo replies started", demo::started);
       LOG.info("demo mode: POST /demo/replies starts simulated replies");
+    }
+  }
+
+  /**
+   * Runs retention now (creating today's partitions before the first append) and then on a
+   * schedule. A policy the database refuses stops the start, naming the setting.
+   */
+  private void retention() {
+    RelayConfig.RetentionSettings settings = config.retention();
+    try {
+      Retention.over(
+              database,
+              new Retention.Policy(
+                  settings.retentionDays(), settings.keyTtlDays(), settings.intervalMinutes()))
+          .start(timer("chunk-relay-retention"));
+    } catch (Retention.PolicyRefused refused) {
+      throw new ConfigException(
+          "CHUNK_RELAY_RETENTION (or CHUNK_RELAY_KEY_TTL) was refused by the database: "
+              + refused.getMessage());
     }
   }
 

@@ -31,6 +31,12 @@ final class Connection implements WebSocket.Listener {
   /** The server's close code for a subscription whose token expired. */
   static final int TOKEN_EXPIRED = 4401;
 
+  /**
+   * The server's close code for a stream whose chunks retention dropped; the reason reads {@code
+   * stream-expired earliestSeq=N}.
+   */
+  static final int STREAM_EXPIRED = 4410;
+
   private final ScheduledExecutorService timer;
   private final StringBuilder partial = new StringBuilder();
   private final AtomicBoolean answerAwaited = new AtomicBoolean();
@@ -114,6 +120,8 @@ final class Connection implements WebSocket.Listener {
     stopPinging();
     if (statusCode == TOKEN_EXPIRED) {
       owner.expired(this);
+    } else if (statusCode == STREAM_EXPIRED) {
+      owner.streamExpired(this, reason);
     } else {
       owner.lost(this, "closed by the server (" + statusCode + " " + reason + ")");
     }

@@ -217,6 +217,29 @@ public final class Subscription {
     open();
   }
 
+  /**
+   * The server closed the connection because retention dropped the stream's chunks: a definite end
+   * (nothing to resume), so the subscription fails with {@code stream-expired}.
+   */
+  synchronized void streamExpired(Connection connection, String reason) {
+    if (connection != current || isOver()) {
+      return;
+    }
+    current = null;
+    String message =
+        "stream "
+            + streamId
+            + " expired: retention dropped its chunks after seq "
+            + lastSeq
+            + " ("
+            + reason
+            + ")";
+    listener.onError("stream-expired", message);
+    setState(State.FAILED);
+    release();
+    completion.completeExceptionally(new ChunkRelayException(410, "stream-expired", message, null));
+  }
+
   private synchronized void reconnect() {
     if (!isOver()) {
       open();

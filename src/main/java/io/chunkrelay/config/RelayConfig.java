@@ -28,6 +28,7 @@ import java.util.Optional;
  * @param auth who may read and write which streams
  * @param guard how much one caller may ask of the node
  * @param hosts which {@code Host} names the node answers to
+ * @param retention how long the log keeps chunks, keys and producers' state
  */
 public record RelayConfig(
     int httpPort,
@@ -42,7 +43,8 @@ public record RelayConfig(
     GroupSettings group,
     AuthSettings auth,
     GuardSettings guard,
-    ServedHosts hosts) {
+    ServedHosts hosts,
+    RetentionSettings retention) {
 
   public static final int DEFAULT_HTTP_PORT = 8080;
   public static final String LOOPBACK_ADDRESS = "127.0.0.1";
@@ -54,6 +56,46 @@ public record RelayConfig(
   public static final int DEFAULT_REDIS_TIMEOUT_MILLIS = 1_000;
   public static final String DEFAULT_REDIS_CHANNEL_PREFIX = "chunk-relay:";
   public static final long DEFAULT_OUTBOX_RELAY_AFTER_MILLIS = 1_000;
+
+  /**
+   * How long the log keeps what (docs/DBA.md, "Retention"): every node runs the database's {@code
+   * maintain_log()} at start-up and then every {@code intervalMinutes}, one at a time.
+   *
+   * @param retentionDays days a stream's chunks are kept after the day it was created ({@code
+   *     CHUNK_RELAY_RETENTION}); {@code null}: forever (the default)
+   * @param keyTtlDays days idempotency keys and idle producers' state are kept ({@code
+   *     CHUNK_RELAY_KEY_TTL}, default 7, at most the retention)
+   * @param intervalMinutes how often a node runs it ({@code
+   *     CHUNK_RELAY_RETENTION_INTERVAL_MINUTES})
+   */
+  public record RetentionSettings(Integer retentionDays, int keyTtlDays, int intervalMinutes) {
+    public static final int DEFAULT_KEY_TTL_DAYS = 7;
+    public static final int DEFAULT_INTERVAL_MINUTES = 60;
+
+    static RetentionSettings read(SettingReader in) {
+      Integer retention = in.days("CHUNK_RELAY_RETENTION", null, true, 1, 365_000);
+      int keyTtl =
+          in.days(
+              "CHUNK_RELAY_KEY_TTL",
+              retention == null ? DEFAULT_KEY_TTL_DAYS : Math.min(DEFAULT_KEY_TTL_DAYS, retention),
+              false,
+              1,
+              365_000);
+      if (retention != null && keyTtl > retention) {
+        throw new ConfigException(
+            "CHUNK_RELAY_KEY_TTL ("
+                + keyTtl
+                + " days) must not be longer than CHUNK_RELAY_RETENTION ("
+                + retention
+                + " days): a key would outlive the chunks it answers with");
+      }
+      return new RetentionSettings(
+          retention,
+          keyTtl,
+          in.integer(
+              "CHUNK_RELAY_RETENTION_INTERVAL_MINUTES", DEFAULT_INTERVAL_MINUTES, 1, 24 * 60));
+    }
+  }
 
   /**
    * @param pollMillis how often the node looks for quiet streams, and how often it reads a stream's
@@ -332,7 +374,8 @@ public record RelayConfig(
         group,
         auth,
         GuardSettings.read(in),
-        ServedHosts.read(in));
+        ServedHosts.read(in),
+        RetentionSettings.read(in));
   }
 
   private static String hostName() {

@@ -52,6 +52,9 @@ final class SettingReader {
             });
   }
 
+  private static final java.util.regex.Pattern DAYS =
+      java.util.regex.Pattern.compile("p([0-9]{1,6})d|([0-9]{1,6})d?");
+
   int integer(String name, int defaultValue, int min, int max) {
     Optional<String> raw = source.get(name);
     if (raw.isEmpty()) {
@@ -67,6 +70,39 @@ final class SettingReader {
     }
     throw new ConfigException(
         name + " must be an integer from " + min + " to " + max + ", got '" + raw.get() + "'");
+  }
+
+  /**
+   * A whole number of days, written {@code 30d}, {@code 30} or ISO-8601 {@code P30D}; {@code
+   * forever} (when {@code foreverAllowed}) is {@code null}.
+   */
+  Integer days(String name, Integer defaultValue, boolean foreverAllowed, int min, int max) {
+    Optional<String> raw = source.get(name);
+    if (raw.isEmpty()) {
+      return defaultValue;
+    }
+    String value = raw.get().trim().toLowerCase(java.util.Locale.ROOT);
+    if (foreverAllowed && value.equals("forever")) {
+      return null;
+    }
+    java.util.regex.Matcher days = DAYS.matcher(value);
+    if (days.matches()) {
+      int n = Integer.parseInt(days.group(1) != null ? days.group(1) : days.group(2));
+      if (n >= min && n <= max) {
+        return n;
+      }
+    }
+    throw new ConfigException(
+        name
+            + " must be a number of days from "
+            + min
+            + " to "
+            + max
+            + " (30d, 30 or P30D)"
+            + (foreverAllowed ? " or forever" : "")
+            + ", got '"
+            + raw.get()
+            + "'");
   }
 
   boolean bool(String name, boolean defaultValue) {

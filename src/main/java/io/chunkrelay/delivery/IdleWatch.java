@@ -2,6 +2,7 @@ package io.chunkrelay.delivery;
 
 import io.chunkrelay.chunk.StreamInfo;
 import io.chunkrelay.chunk.StreamStatus;
+import io.chunkrelay.store.ChunkLogException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -81,6 +82,10 @@ final class IdleWatch {
     Optional<StreamInfo> head;
     try {
       head = node.reader().stream(streamId);
+    } catch (ChunkLogException.StreamExpired expired) {
+      // Each connection's read hears it too, and ends with the expired close.
+      connections.forEach(StreamConnection::onMissed);
+      return;
     } catch (RuntimeException e) {
       LOG.warn("idle check of stream={} could not read its head: {}", streamId, e.toString());
       return;

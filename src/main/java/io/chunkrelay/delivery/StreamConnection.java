@@ -3,6 +3,7 @@ package io.chunkrelay.delivery;
 import io.chunkrelay.chunk.ChunkPage;
 import io.chunkrelay.chunk.StreamStatus;
 import io.chunkrelay.store.ChunkLogException;
+import io.chunkrelay.wire.WireFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -180,6 +181,18 @@ public final class StreamConnection implements LiveListener {
       page = node.reader().chunksAfter(streamId, after, node.pageChunks());
     } catch (ChunkLogException.StreamNotFound notYet) {
       page = null;
+    } catch (ChunkLogException.StreamExpired expired) {
+      // Retention dropped the rest of the stream: a definite end, never a silent hole (promise 10).
+      LOG.info(
+          "connection {} stream={}: the stream expired after seq {}; closing with {}",
+          id,
+          streamId,
+          after,
+          WireFormat.CLOSE_STREAM_EXPIRED);
+      sender.close(
+          WireFormat.CLOSE_STREAM_EXPIRED, WireFormat.expiredCloseReason(expired.earliestSeq()));
+      release();
+      return;
     } catch (RuntimeException e) {
       LOG.warn(
           "connection {} stream={}: reading the log after seq {} failed, retrying: {}",

@@ -44,7 +44,9 @@ public final class AuditLog {
       long producers,
       String lastWriter,
       Instant lastStoredAt,
-      String headChain) {}
+      String headChain,
+      Instant expiredAt,
+      boolean legalHold) {}
 
   /** An idempotent producer of a stream. */
   public record Producer(
@@ -101,7 +103,10 @@ public final class AuditLog {
       for (ProducerRow producer :
           session
               .createSelectionQuery(
-                  "from ProducerRow p where p.streamId = :id order by p.producerId",
+                  // A producer's newest row is its state (one row per day it wrote on).
+                  "from ProducerRow p where p.streamId = :id and p.activeDay = (select"
+                      + " max(q.activeDay) from ProducerRow q where q.streamId = p.streamId"
+                      + " and q.producerId = p.producerId) order by p.producerId",
                   ProducerRow.class)
               .setParameter("id", streamId)
               .list()) {
@@ -145,6 +150,8 @@ public final class AuditLog {
         row.producers,
         row.lastWriter,
         row.lastStoredAt,
-        row.headChain);
+        row.headChain,
+        row.expiredAt,
+        row.legalHold);
   }
 }

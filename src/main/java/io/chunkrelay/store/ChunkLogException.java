@@ -8,6 +8,7 @@ package io.chunkrelay.store;
  */
 public abstract sealed class ChunkLogException extends RuntimeException
     permits ChunkLogException.StreamNotFound,
+        ChunkLogException.StreamExpired,
         ChunkLogException.StreamCompleted,
         ChunkLogException.IdempotencyKeyReused,
         ChunkLogException.StaleProducerEpoch,
@@ -32,6 +33,31 @@ public abstract sealed class ChunkLogException extends RuntimeException
 
     public StreamNotFound(String streamId) {
       super(streamId, "stream '" + streamId + "' does not exist");
+    }
+  }
+
+  /**
+   * Retention dropped the stream's chunks (promise 10): it is neither read nor written again, and
+   * its id is never reused. {@link #earliestSeq()} is the earliest seq the log could still hold for
+   * it: its head + 1, since a stream's chunks leave together.
+   */
+  public static final class StreamExpired extends ChunkLogException {
+    private static final long serialVersionUID = 1L;
+    private final long earliestSeq;
+
+    public StreamExpired(String streamId, long earliestSeq) {
+      super(
+          streamId,
+          "stream '"
+              + streamId
+              + "' expired: retention dropped its chunks (the log holds none before seq "
+              + earliestSeq
+              + ")");
+      this.earliestSeq = earliestSeq;
+    }
+
+    public long earliestSeq() {
+      return earliestSeq;
     }
   }
 

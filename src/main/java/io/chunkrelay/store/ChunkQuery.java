@@ -15,7 +15,9 @@ import javax.sql.DataSource;
  * Keeps a read a gap-free prefix: the read backfills and the HTTP listing make, in plain JDBC, the
  * stream's row, then its chunks after a seq up to the head read first. Two statements without a
  * shared snapshot are still consistent, because every chunk up to a head that was read had
- * committed before that head did.
+ * committed before that head did, and a stream's chunks leave only all together, with retention,
+ * after its row says it expired: a read that finds none below the head re-reads the row, so the
+ * reader hears {@link ChunkLogException.StreamExpired}, never a silent hole (promise 10).
  */
 final class ChunkQuery {
   /** A page's content budget that is no budget. */
@@ -23,14 +25,14 @@ final class ChunkQuery {
 
   private static final String PAGE =
       "select seq, message_id, content, final, created_at from chunks"
-          + " where stream_id = ? and seq > ? and seq <= ? order by seq limit ?";
+          + " where stream_id = ? and seq > ? and seq <= ? and stream_day = ? order by seq limit ?";
 
   /** {@link #PAGE}, then only the chunks that start within the budget (the first always does). */
   private static final String PAGE_WITHIN_BYTES =
       "select seq, message_id, content, final, created_at from (select seq, message_id, content,"
           + " final, created_at, sum(octet_length(content)) over (order by seq)"
           + " - octet_length(content) as before from chunks"
-          + " where stream_id = ? and seq > ? and seq <= ? order by seq limit ?) c"
+          + " where stream_id = ? and seq > ? and seq <= ? and stream_day = ? order by seq limit ?) c"
           + " where before = 0 or before + octet_length(content) <= ? order by seq";
 
   private final DataSource dataSource;
@@ -57,9 +59,11 @@ final class ChunkQuery {
           select.setString(1, streamId);
           select.setLong(2, after);
           select.setLong(3, stream.headSeq());
-          select.setInt(4, limit);
+          // The stream's own day: the one partition its chunks are in.
+          select.setObject(4, stream.createdDay());
+          select.setInt(5, limit);
           if (maxBytes != UNBOUNDED_BYTES) {
-            select.setLong(5, maxBytes);
+            select.setLong(6, maxBytes);
           }
           try (ResultSet rows = select.executeQuery()) {
             while (rows.next()) {
@@ -73,6 +77,14 @@ final class ChunkQuery {
             }
           }
         }
+      }
+      if (chunks.isEmpty() && after < stream.headSeq()) {
+        // Chunks up to the head read first had all committed, so none missing means retention
+        // dropped the stream's day in between: re-reading its row says so (StreamExpired).
+        StreamRows.read(connection, streamId);
+        throw new StoreException(
+            "stream '" + streamId + "' has no chunk after seq " + after + " below its head",
+            new SQLException("chunks missing below the head", "XX001"));
       }
       return new ChunkPage(stream, chunks);
     }

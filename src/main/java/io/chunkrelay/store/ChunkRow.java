@@ -7,6 +7,7 @@ import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
 import java.io.Serializable;
 import java.time.Instant;
+import java.time.LocalDate;
 import org.hibernate.annotations.Immutable;
 
 /**
@@ -55,6 +56,10 @@ class ChunkRow {
 
   @Column(name = "stored_at", nullable = false)
   Instant storedAt;
+
+  /** The partition key: its stream's created_day. */
+  @Column(name = "stream_day", nullable = false)
+  LocalDate streamDay;
 
   @Column(name = "chain", nullable = false)
   byte[] chain;

@@ -67,25 +67,27 @@ final class GroupTransaction {
   private static final String MOVE_AND_INSERT =
       "with wanted as (select * from unnest(?::varchar[], ?::bigint[]) as w(stream_id, n)),"
           + " locked as materialized (select s.stream_id from streams s"
-          + " join wanted using (stream_id) where s.status = 'open'"
+          + " join wanted using (stream_id) where s.status = 'open' and s.expired_at is null"
           + " order by s.stream_id for no key update of s skip locked),"
           + " moved as (update streams s set head_seq = s.head_seq + wanted.n, updated_at = ?"
           + " from wanted, locked where s.stream_id = wanted.stream_id"
           + " and locked.stream_id = s.stream_id"
-          + " returning s.stream_id, s.head_seq - wanted.n as before),"
+          + " returning s.stream_id, s.head_seq - wanted.n as before, s.created_day),"
           // Each moved stream's hash chain continues from its head before the group.
-          + " tails as (select m.stream_id, m.before,"
+          + " tails as (select m.stream_id, m.before, m.created_day,"
           + " coalesce(h.chain, chain_genesis(m.stream_id)) as chain from moved m"
-          + " left join chunks h on h.stream_id = m.stream_id and h.seq = m.before),"
+          + " left join chunks h on h.stream_id = m.stream_id and h.stream_day = m.created_day"
+          + " and h.seq = m.before),"
           + " linked as (select c.s, t.before + c.o as seq, c.m, c.c, c.f, c.a, c.pi, c.pe, c.ps,"
+          + " t.created_day,"
           + " chain_of(t.chain, t.before + c.o, c.m, c.f, c.c)"
           + " over (partition by c.s order by c.o) as chain from"
           + " unnest(?::varchar[], ?::bigint[], ?::varchar[], ?::text[], ?::boolean[],"
           + " ?::varchar[], ?::varchar[], ?::bigint[], ?::bigint[]) as c(s, o, m, c, f, a, pi, pe, ps)"
           + " join tails t on t.stream_id = c.s),"
           + " stored as (insert into chunks (stream_id, seq, message_id, content, final, created_at,"
-          + " appended_by, producer_id, producer_epoch, producer_seq, chain)"
-          + " select s, seq, m, c, f, ?, a, pi, pe, ps, chain from linked)"
+          + " appended_by, producer_id, producer_epoch, producer_seq, chain, stream_day)"
+          + " select s, seq, m, c, f, ?, a, pi, pe, ps, chain, created_day from linked)"
           + " select stream_id, before from moved";
 
   private GroupTransaction() {}
@@ -122,8 +124,9 @@ final class GroupTransaction {
     unmoved.addAll(producers.held());
     unmoved.removeAll(before.keySet());
     Map<String, Long> completed = new HashMap<>();
+    Map<String, Long> expired = new HashMap<>();
     if (!unmoved.isEmpty()) {
-      notMoved(connection, unmoved, completed, knownStreams);
+      notMoved(connection, unmoved, completed, expired, knownStreams);
     }
     List<GroupPlan.Stored> stored = plan.assignSeqs(before, now);
     for (GroupPlan.Stored written : stored) {
@@ -138,11 +141,15 @@ final class GroupTransaction {
     }
     for (PendingAppend member : plan.undecided()) {
       Long lastSeq = completed.get(member.streamId());
+      Long earliestSeq = expired.get(member.streamId());
       plan.decide(
           member,
-          lastSeq != null
-              ? Outcome.refused(new ChunkLogException.StreamCompleted(member.streamId(), lastSeq))
-              : Outcome.BUSY);
+          earliestSeq != null
+              ? Outcome.refused(new ChunkLogException.StreamExpired(member.streamId(), earliestSeq))
+              : lastSeq != null
+                  ? Outcome.refused(
+                      new ChunkLogException.StreamCompleted(member.streamId(), lastSeq))
+                  : Outcome.BUSY);
     }
     // A stream this transaction created for appends that were all refused (a producer's first
     // append with a hole before it) is not left behind empty: a refusal changes nothing.
@@ -243,26 +250,31 @@ final class GroupTransaction {
 
   /**
    * Sorts the streams the statement did not move: completed (their last seq goes to {@code
-   * completed}; completed is final, so no lock is needed to read it), open with their row held by
-   * another transaction (left out: busy), or gone from the log although this node had seen them
-   * (forgotten, so the next attempt creates them; busy meanwhile).
+   * completed}; completed is final, so no lock is needed to read it), expired (the earliest seq the
+   * log could hold for them goes to {@code expired}; expired is final too), open with their row
+   * held by another transaction (left out: busy), or gone from the log although this node had seen
+   * them (forgotten, so the next attempt creates them; busy meanwhile).
    */
   private static void notMoved(
       Connection connection,
       Set<String> unmoved,
       Map<String, Long> completed,
+      Map<String, Long> expired,
       Set<String> knownStreams)
       throws SQLException {
     String[] ids = unmoved.toArray(String[]::new);
     Set<String> found = new java.util.HashSet<>();
     try (PreparedStatement select =
         connection.prepareStatement(
-            "select stream_id, status, head_seq from streams where stream_id = any(?::varchar[])")) {
+            "select stream_id, status, head_seq, expired_at is not null from streams"
+                + " where stream_id = any(?::varchar[])")) {
       select.setArray(1, connection.createArrayOf("varchar", ids));
       try (ResultSet rows = select.executeQuery()) {
         while (rows.next()) {
           found.add(rows.getString(1));
-          if (StreamStatus.fromWireName(rows.getString(2)) == StreamStatus.COMPLETED) {
+          if (rows.getBoolean(4)) {
+            expired.put(rows.getString(1), rows.getLong(3) + 1);
+          } else if (StreamStatus.fromWireName(rows.getString(2)) == StreamStatus.COMPLETED) {
             completed.put(rows.getString(1), rows.getLong(3));
           }
         }

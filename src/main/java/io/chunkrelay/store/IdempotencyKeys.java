@@ -86,7 +86,12 @@ final class IdempotencyKeys {
             "insert into idempotency_keys (stream_id, idempotency_key, request_sha256, first_seq,"
                 + " last_seq, batch, created_at) select s, k, h, f, l, b, ? from "
                 + rows.unnest()
-                + " as t(s, k, h, f, l, b) on conflict do nothing")) {
+                + " as t(s, k, h, f, l, b)"
+                // The primary key catches a twin of the same day (it includes the partition's
+                // day); one stored on another day committed before this transaction took the
+                // stream's row lock, so this statement sees it.
+                + " where not exists (select from idempotency_keys x where x.stream_id = t.s"
+                + " and x.idempotency_key = t.k) on conflict do nothing")) {
       insert.setTimestamp(1, at);
       rows.bind(connection, insert, 2);
       int inserted = insert.executeUpdate();

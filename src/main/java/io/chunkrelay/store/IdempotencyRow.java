@@ -7,6 +7,7 @@ import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
 import java.io.Serializable;
 import java.time.Instant;
+import java.time.LocalDate;
 import org.hibernate.annotations.Immutable;
 
 /**
@@ -43,6 +44,10 @@ class IdempotencyRow {
 
   @Column(name = "created_at", nullable = false)
   Instant createdAt;
+
+  /** The partition key: the UTC day the key was stored. */
+  @Column(name = "created_day", nullable = false)
+  LocalDate createdDay;
 
   /** Primary key of an idempotency record. */
   record Key(String streamId, String idempotencyKey) implements Serializable {}

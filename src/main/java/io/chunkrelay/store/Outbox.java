@@ -67,6 +67,7 @@ public final class Outbox {
         "with recent as materialized (select distinct stream_id from chunks where created_at >= ?)"
             + " select s.stream_id, s.published_seq, s.updated_at from recent"
             + " join streams s using (stream_id) where s.published_seq < s.head_seq"
+            + " and s.expired_at is null"
             + " order by s.updated_at limit ?",
         Timestamp.from(since),
         limit);
@@ -79,7 +80,7 @@ public final class Outbox {
   public List<Unpublished> unpublished(int limit) {
     return unpublished(
         "select stream_id, published_seq, updated_at from streams"
-            + " where published_seq < head_seq order by updated_at limit ?",
+            + " where published_seq < head_seq and expired_at is null order by updated_at limit ?",
         null,
         limit);
   }
@@ -164,9 +165,9 @@ public final class Outbox {
                 "with moved as (update streams s set published_seq = ? from streams w"
                     + " where s.stream_id = ? and w.stream_id = s.stream_id"
                     + " and s.published_seq >= ? and s.published_seq < ? and s.head_seq >= ?"
-                    + " returning s.stream_id, w.published_seq as before)"
-                    + " insert into publications (stream_id, first_seq, last_seq)"
-                    + " select stream_id, before + 1, ? from moved")) {
+                    + " returning s.stream_id, w.published_seq as before, s.created_day)"
+                    + " insert into publications (stream_id, first_seq, last_seq, stream_day)"
+                    + " select stream_id, before + 1, ?, created_day from moved")) {
       for (Published range : ranges) {
         update.setLong(1, range.lastSeq());
         update.setString(2, range.streamId());

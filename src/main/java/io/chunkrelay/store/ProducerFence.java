@@ -143,7 +143,12 @@ final class ProducerFence {
     return decisions;
   }
 
-  /** Stores the state of every producer whose appends were stored in this transaction. */
+  /**
+   * Stores the state of every producer whose appends were stored in this transaction, in its row of
+   * today (the database's UTC day, the {@code active_day} default): the day's first write carries
+   * the state to a new row, so an active producer's state never sits in a partition that the key
+   * TTL drops.
+   */
   static void save(Connection connection, Decisions decisions, Timestamp at) throws SQLException {
     if (decisions.lastStreamSeq.isEmpty()) {
       return;
@@ -166,7 +171,8 @@ final class ProducerFence {
                 + " owner, updated_at) select s, p, e, l, q, o, ? from "
                 + rows.unnest()
                 + " as t(s, p, e, l, q, o)"
-                + " on conflict (stream_id, producer_id) do update set epoch = excluded.epoch,"
+                + " on conflict (stream_id, producer_id, active_day) do update set"
+                + " epoch = excluded.epoch,"
                 + " last_seq = excluded.last_seq, last_stream_seq = excluded.last_stream_seq,"
                 + " owner = coalesce(producers.owner, excluded.owner),"
                 + " updated_at = excluded.updated_at")) {
@@ -193,7 +199,10 @@ final class ProducerFence {
     return locked;
   }
 
-  /** Reads the producers' states, and into {@code lastStreamSeqs} their last chunks' seqs. */
+  /**
+   * Reads the producers' states (each one's newest row), and into {@code lastStreamSeqs} their last
+   * chunks' seqs.
+   */
   private static Map<Key, ProducerCheck.State> read(
       Connection connection,
       List<PendingAppend> writers,
@@ -216,10 +225,11 @@ final class ProducerFence {
     }
     try (PreparedStatement select =
         connection.prepareStatement(
-            "select p.stream_id, p.producer_id, p.epoch, p.last_seq, p.last_stream_seq, p.owner"
-                + " from producers p join "
+            "select distinct on (p.stream_id, p.producer_id) p.stream_id, p.producer_id, p.epoch,"
+                + " p.last_seq, p.last_stream_seq, p.owner from producers p join "
                 + wanted.unnest()
-                + " as w(stream_id, producer_id) using (stream_id, producer_id)")) {
+                + " as w(stream_id, producer_id) using (stream_id, producer_id)"
+                + " order by p.stream_id, p.producer_id, p.active_day desc")) {
       wanted.bind(connection, select, 1);
       try (ResultSet rows = select.executeQuery()) {
         while (rows.next()) {

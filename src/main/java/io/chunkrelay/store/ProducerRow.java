@@ -7,6 +7,7 @@ import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
 import java.io.Serializable;
 import java.time.Instant;
+import java.time.LocalDate;
 import org.hibernate.annotations.Immutable;
 
 /**
@@ -45,6 +46,11 @@ class ProducerRow {
   @Column(name = "owner", length = 255)
   String owner;
 
-  /** Primary key of a producer's state. */
-  record Key(String streamId, String producerId) implements Serializable {}
+  /** A day the producer wrote on: its newest row is its state. */
+  @Id
+  @Column(name = "active_day")
+  LocalDate activeDay;
+
+  /** Primary key of a producer's state on one day. */
+  record Key(String streamId, String producerId, LocalDate activeDay) implements Serializable {}
 }

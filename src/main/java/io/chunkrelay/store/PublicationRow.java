@@ -7,6 +7,7 @@ import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
 import java.io.Serializable;
 import java.time.Instant;
+import java.time.LocalDate;
 import org.hibernate.annotations.Immutable;
 
 /**
@@ -33,6 +34,10 @@ class PublicationRow {
 
   @Column(name = "published_at", nullable = false)
   Instant publishedAt;
+
+  /** The partition key: its stream's created_day. */
+  @Column(name = "stream_day", nullable = false)
+  LocalDate streamDay;
 
   record Key(String streamId, long lastSeq) implements Serializable {}
 }

@@ -5,6 +5,7 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.Instant;
+import java.time.LocalDate;
 import org.hibernate.annotations.Immutable;
 
 /**
@@ -57,4 +58,13 @@ class StreamHealthRow {
 
   @Column(name = "head_chain")
   String headChain;
+
+  @Column(name = "created_day")
+  LocalDate createdDay;
+
+  @Column(name = "expired_at")
+  Instant expiredAt;
+
+  @Column(name = "legal_hold")
+  boolean legalHold;
 }

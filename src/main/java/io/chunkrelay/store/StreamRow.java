@@ -7,6 +7,7 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.Instant;
+import java.time.LocalDate;
 import org.hibernate.annotations.Immutable;
 
 /**
@@ -45,4 +46,12 @@ class StreamRow {
 
   @Column(name = "stored_at", nullable = false)
   Instant storedAt;
+
+  /** The UTC day its history is filed under (generated from stored_at). */
+  @Column(name = "created_day", insertable = false, updatable = false)
+  LocalDate createdDay;
+
+  /** When retention dropped its chunks; null while they are held. */
+  @Column(name = "expired_at")
+  Instant expiredAt;
 }

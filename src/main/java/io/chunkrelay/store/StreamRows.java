@@ -8,6 +8,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.Optional;
 
 /**
@@ -22,11 +23,16 @@ final class StreamRows {
   private static final String COLUMNS =
       "s.stream_id, s.head_seq, s.status, s.created_at, s.updated_at, s.completed_at,"
           + " encode(coalesce((select c.chain from chunks c where c.stream_id = s.stream_id"
-          + " and c.seq = s.head_seq), chain_genesis(s.stream_id)), 'hex')";
+          + " and c.stream_day = s.created_day and c.seq = s.head_seq),"
+          + " chain_genesis(s.stream_id)), 'hex'), s.created_day, s.expired_at";
 
   private StreamRows() {}
 
-  /** The stream's row as of now, if it exists. */
+  /**
+   * The stream's row as of now, if it exists.
+   *
+   * @throws ChunkLogException.StreamExpired if retention dropped its chunks
+   */
   static Optional<StreamInfo> read(Connection connection, String streamId) throws SQLException {
     try (PreparedStatement select =
         connection.prepareStatement(
@@ -41,14 +47,15 @@ final class StreamRows {
   /**
    * Completes an open stream in one statement that takes its row lock, so it waits for an append in
    * progress and the head it returns is final. A completed stream is left as it is (completed is
-   * final, so reading it needs no lock).
+   * final, so reading it needs no lock); an expired one answers {@link
+   * ChunkLogException.StreamExpired}.
    */
   static Optional<StreamInfo> complete(Connection connection, String streamId, Instant now)
       throws SQLException {
     try (PreparedStatement update =
         connection.prepareStatement(
             "update streams s set status = 'completed', completed_at = ?, updated_at = ?"
-                + " where s.stream_id = ? and s.status = 'open' returning "
+                + " where s.stream_id = ? and s.status = 'open' and s.expired_at is null returning "
                 + COLUMNS)) {
       Timestamp at = Timestamp.from(now);
       update.setTimestamp(1, at);
@@ -64,6 +71,10 @@ final class StreamRows {
   }
 
   private static StreamInfo info(ResultSet row) throws SQLException {
+    if (row.getTimestamp(9) != null) {
+      // Its chunks left with retention: a definite answer, never an empty stream (promise 10).
+      throw new ChunkLogException.StreamExpired(row.getString(1), row.getLong(2) + 1);
+    }
     Timestamp completedAt = row.getTimestamp(6);
     return new StreamInfo(
         row.getString(1),
@@ -72,6 +83,7 @@ final class StreamRows {
         row.getTimestamp(4).toInstant(),
         row.getTimestamp(5).toInstant(),
         completedAt == null ? null : completedAt.toInstant(),
-        row.getString(7));
+        row.getString(7),
+        row.getObject(8, LocalDate.class));
   }
 }

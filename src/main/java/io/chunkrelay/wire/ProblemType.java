@@ -27,6 +27,7 @@ public enum ProblemType {
   NOT_FOUND(404, "Not found"),
   METHOD_NOT_ALLOWED(405, "Method not allowed"),
   STREAM_COMPLETED(409, "Stream is completed"),
+  STREAM_EXPIRED(410, "Stream expired"),
   IDEMPOTENCY_KEY_REUSED(422, "Idempotency-Key reused with a different request"),
   AFTER_BEYOND_HEAD(400, "Resume position beyond the stream head"),
   INVALID_PROMPT(400, "Invalid prompt"),

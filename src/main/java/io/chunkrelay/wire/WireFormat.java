@@ -133,6 +133,32 @@ public final class WireFormat {
     return write(node);
   }
 
+  /**
+   * WebSocket close code for a stream whose chunks retention dropped (promise 10): distinct from
+   * every other close, and final (a client does not reconnect).
+   */
+  public static final int CLOSE_STREAM_EXPIRED = 4410;
+
+  /**
+   * The reason sent with {@link #CLOSE_STREAM_EXPIRED}: {@code stream-expired earliestSeq=N}, N the
+   * earliest seq the log could still hold for the stream.
+   */
+  public static String expiredCloseReason(long earliestSeq) {
+    return ProblemType.STREAM_EXPIRED.code() + " earliestSeq=" + earliestSeq;
+  }
+
+  /**
+   * WebSocket frame {@code {"type":"error","code":"stream-expired","message":..,"earliestSeq":N}}.
+   */
+  public static String expiredFrame(String message, long earliestSeq) {
+    ObjectNode node = object();
+    node.put("type", "error");
+    node.put("code", ProblemType.STREAM_EXPIRED.code());
+    node.put("message", message);
+    node.put("earliestSeq", earliestSeq);
+    return write(node);
+  }
+
   /** WebSocket frame {@code {"type":"error","code":..,"message":..}}. */
   public static String errorFrame(ProblemType type, String message) {
     ObjectNode node = object();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -228,5 +229,61 @@ class RelayConfigTest {
     settings.put("CHUNK_RELAY_FANOUT_KEY", SECRET);
     RelayConfig config = RelayConfig.load(SettingSource.of(settings));
     assertTrue(!config.toString().contains(SECRET), "the fan-out key leaked into toString");
+  }
+
+  @Test
+  void retentionIsForeverUnlessSetAndKeysLastAWeekAtMostTheRetention() {
+    RelayConfig.RetentionSettings defaults =
+        RelayConfig.load(SettingSource.of(minimal())).retention();
+    assertEquals(null, defaults.retentionDays());
+    assertEquals(7, defaults.keyTtlDays());
+    assertEquals(60, defaults.intervalMinutes());
+    for (Map.Entry<String, Integer> written :
+        Map.of("30d", 30, "30", 30, "P30D", 30, "p2d", 2).entrySet()) {
+      Map<String, String> settings = new HashMap<>(minimal());
+      settings.put("CHUNK_RELAY_RETENTION", written.getKey());
+      RelayConfig.RetentionSettings read = RelayConfig.load(SettingSource.of(settings)).retention();
+      assertEquals(written.getValue(), read.retentionDays(), written.getKey());
+      assertEquals(
+          Math.min(7, written.getValue()),
+          read.keyTtlDays(),
+          "the key TTL follows a shorter retention");
+    }
+    Map<String, String> forever = new HashMap<>(minimal());
+    forever.put("CHUNK_RELAY_RETENTION", "forever");
+    forever.put("CHUNK_RELAY_KEY_TTL", "1d");
+    RelayConfig.RetentionSettings kept = RelayConfig.load(SettingSource.of(forever)).retention();
+    assertEquals(null, kept.retentionDays());
+    assertEquals(1, kept.keyTtlDays());
+  }
+
+  @Test
+  void aBadRetentionNamesItsSetting() {
+    for (Map.Entry<String, String> bad :
+        Map.of(
+                "CHUNK_RELAY_RETENTION", "0d",
+                "CHUNK_RELAY_KEY_TTL", "forever",
+                "CHUNK_RELAY_RETENTION_INTERVAL_MINUTES", "0")
+            .entrySet()) {
+      Map<String, String> settings = new HashMap<>(minimal());
+      settings.put(bad.getKey(), bad.getValue());
+      ConfigException refused =
+          assertThrows(ConfigException.class, () -> RelayConfig.load(SettingSource.of(settings)));
+      assertTrue(refused.getMessage().contains(bad.getKey()), refused.getMessage());
+    }
+    for (String bad : List.of("1w", "30 days", "-3", "P1M", "d")) {
+      Map<String, String> settings = new HashMap<>(minimal());
+      settings.put("CHUNK_RELAY_RETENTION", bad);
+      ConfigException refused =
+          assertThrows(ConfigException.class, () -> RelayConfig.load(SettingSource.of(settings)));
+      assertTrue(
+          refused.getMessage().startsWith("CHUNK_RELAY_RETENTION must be"), refused.getMessage());
+    }
+    Map<String, String> longer = new HashMap<>(minimal());
+    longer.put("CHUNK_RELAY_RETENTION", "3d");
+    longer.put("CHUNK_RELAY_KEY_TTL", "4d");
+    ConfigException refused =
+        assertThrows(ConfigException.class, () -> RelayConfig.load(SettingSource.of(longer)));
+    assertTrue(refused.getMessage().startsWith("CHUNK_RELAY_KEY_TTL"), refused.getMessage());
   }
 }

@@ -17,6 +17,7 @@ import java.util.Optional;
 final class FakeLog implements ChunkReader {
   private final Map<String, List<StoredChunk>> streams = new HashMap<>();
   private final Map<String, Boolean> completed = new HashMap<>();
+  private final java.util.Set<String> expired = new java.util.HashSet<>();
   private volatile boolean failing;
   private volatile long readMillis;
   private int reads;
@@ -32,6 +33,11 @@ final class FakeLog implements ChunkReader {
   synchronized long complete(String streamId) {
     completed.put(streamId, true);
     return streams.getOrDefault(streamId, List.of()).size();
+  }
+
+  /** Drops the stream's chunks as retention does: every read of it answers StreamExpired. */
+  synchronized void expire(String streamId) {
+    expired.add(streamId);
   }
 
   /** Makes every chunk read take {@code millis} (a busy database), so reads overlap. */
@@ -58,8 +64,16 @@ final class FakeLog implements ChunkReader {
     if (failing) {
       throw new IllegalStateException("database unavailable (injected)");
     }
+    refuseExpired(streamId);
     List<StoredChunk> chunks = streams.get(streamId);
     return chunks == null ? Optional.empty() : Optional.of(info(streamId, chunks));
+  }
+
+  private void refuseExpired(String streamId) {
+    if (expired.contains(streamId)) {
+      throw new ChunkLogException.StreamExpired(
+          streamId, streams.getOrDefault(streamId, List.of()).size() + 1);
+    }
   }
 
   /** The stream's hash chain over {@code chunks}, as the database computes it. */
@@ -79,7 +93,8 @@ final class FakeLog implements ChunkReader {
         Instant.EPOCH,
         Instant.EPOCH,
         null,
-        chain(streamId, chunks));
+        chain(streamId, chunks),
+        java.time.LocalDate.EPOCH);
   }
 
   @Override
@@ -95,6 +110,7 @@ final class FakeLog implements ChunkReader {
     if (failing) {
       throw new IllegalStateException("database unavailable (injected)");
     }
+    refuseExpired(streamId);
     List<StoredChunk> chunks = streams.get(streamId);
     if (chunks == null) {
       throw new ChunkLogException.StreamNotFound(streamId);

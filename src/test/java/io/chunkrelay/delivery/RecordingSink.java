@@ -16,6 +16,7 @@ final class RecordingSink implements FrameSink {
   private volatile boolean stalling;
   private boolean draining;
   private volatile int closeCode = -1;
+  private volatile String closeReason;
   private volatile Runnable onClose;
   private volatile RuntimeException refusal;
   private int concurrentSends;
@@ -44,6 +45,7 @@ final class RecordingSink implements FrameSink {
 
   @Override
   public void close(int code, String reason) {
+    closeReason = reason;
     closeCode = code;
     Runnable answer = onClose;
     if (answer != null) {
@@ -107,6 +109,10 @@ final class RecordingSink implements FrameSink {
 
   synchronized int maxConcurrentSends() {
     return maxConcurrentSends;
+  }
+
+  String closeReason() {
+    return closeReason;
   }
 
   int closeCode() {

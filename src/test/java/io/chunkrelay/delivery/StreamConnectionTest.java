@@ -9,6 +9,7 @@ import io.chunkrelay.chunk.StoredChunk;
 import io.chunkrelay.config.RelayConfig.DeliverySettings;
 import io.chunkrelay.metrics.Metrics;
 import io.chunkrelay.testing.Await;
+import io.chunkrelay.wire.WireFormat;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
@@ -125,6 +126,32 @@ class StreamConnectionTest {
     feed.confirm(STREAM);
     await(() -> sink.seqs().size() == 3);
     assertTrue(node.registry().isReady("c1"));
+  }
+
+  @Test
+  void aStreamThatExpiresUnderAQuietConnectionEndsItWithTheExpiredClose() {
+    StreamConnection connection =
+        answering(delivery(1000, DeliveryHooks.NONE).open("c1", STREAM, 0, sink), sink);
+    appendAndPublish("1");
+    appendAndPublish("2");
+    await(() -> sink.seqs().size() == 2);
+    log.expire(STREAM);
+    // The idle check reads the head, hears it expired, and the connection's read ends it.
+    await(() -> connection.state() == DeliveryState.CLOSED);
+    assertEquals(WireFormat.CLOSE_STREAM_EXPIRED, sink.closeCode());
+    assertEquals("stream-expired earliestSeq=3", sink.closeReason());
+    assertEquals(range(1, 2), sink.seqs(), "what was delivered stays delivered, nothing after");
+  }
+
+  @Test
+  void aConnectionToAnExpiredStreamIsClosedWithoutAFrame() {
+    appendN(3);
+    log.expire(STREAM);
+    StreamConnection connection =
+        answering(delivery(1000, DeliveryHooks.NONE).open("c1", STREAM, 0, sink), sink);
+    await(() -> connection.state() == DeliveryState.CLOSED);
+    assertEquals(WireFormat.CLOSE_STREAM_EXPIRED, sink.closeCode());
+    assertEquals(List.of(), sink.seqs());
   }
 
   @Test

@@ -109,8 +109,27 @@ class LogProtectionIT {
               "42501"),
           new Tampering("truncate the chunks", "truncate chunks", "CR002", "42501"),
           new Tampering(
+              "carry a producer's state back on a new day's row",
+              "insert into producers (stream_id, producer_id, epoch, last_seq, last_stream_seq,"
+                  + " owner, updated_at, active_day) values ('open-1', 'p', 1, 0, 1, 'alice',"
+                  + " now(), (statement_timestamp() at time zone 'UTC')::date + 1)",
+              "CR003",
+              "CR003"),
+          new Tampering(
+              "truncate today's partition of the chunks",
+              "do $$ begin execute format('truncate %I', 'chunks_p'"
+                  + " || to_char(statement_timestamp() at time zone 'UTC', 'YYYYMMDD')); end $$",
+              "CR002",
+              "42501"),
+          new Tampering(
+              "drop today's partition of the chunks",
+              "do $$ begin execute format('drop table %I', 'chunks_p'"
+                  + " || to_char(statement_timestamp() at time zone 'UTC', 'YYYYMMDD')); end $$",
+              null,
+              "42501"),
+          new Tampering(
               "truncate everything",
-                  "truncate streams, chunks, idempotency_keys, producers, publications",
+                  "truncate streams, chunks, idempotency_keys, producers, publications, legal_holds",
               "CR002", "42501"),
           new Tampering("truncate streams cascade", "truncate streams cascade", "CR002", "42501"),
           new Tampering(

@@ -72,7 +72,11 @@ class RolesIT {
               "alter table chunks disable trigger all",
               "drop table chunks",
               "create table smuggled (x int)",
-              "select brin_summarize_new_values('chunks_created_at'::regclass)")) {
+              "select brin_summarize_new_values(relid) from pg_partition_tree('chunks_created_at')"
+                  + " where isleaf",
+              "select * from create_log_partitions('2020-01-01', '2020-01-01')",
+              "update streams set expired_at = now()",
+              "insert into legal_holds (stream_id, reason) values ('audited', 'x')")) {
         assertRefused(runtime, tampering, "42501");
       }
       // What it needs, it has: reading the log, the fan-out key, the schema's version, and

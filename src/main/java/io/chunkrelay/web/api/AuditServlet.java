@@ -138,6 +138,8 @@ public final class AuditServlet extends HttpServlet {
     node.put("lastWriter", stream.lastWriter());
     node.put("lastStoredAt", text(stream.lastStoredAt()));
     node.put("chain", stream.headChain());
+    node.put("expiredAt", text(stream.expiredAt()));
+    node.put("legalHold", stream.legalHold());
     return node;
   }
 

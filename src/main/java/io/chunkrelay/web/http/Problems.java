@@ -34,6 +34,9 @@ public final class Problems {
     if (e instanceof ChunkLogException.StreamNotFound) {
       return ProblemType.STREAM_NOT_FOUND;
     }
+    if (e instanceof ChunkLogException.StreamExpired) {
+      return ProblemType.STREAM_EXPIRED;
+    }
     if (e instanceof ChunkLogException.StreamCompleted) {
       return ProblemType.STREAM_COMPLETED;
     }
@@ -88,6 +91,8 @@ public final class Problems {
     if (refused instanceof ChunkLogException.StaleProducerEpoch stale) {
       response.setHeader("Producer-Epoch", Long.toString(stale.currentEpoch()));
       members.put("currentEpoch", stale.currentEpoch());
+    } else if (refused instanceof ChunkLogException.StreamExpired expired) {
+      members.put("earliestSeq", expired.earliestSeq());
     } else if (refused instanceof ChunkLogException.ProducerSeqGap gap) {
       response.setHeader("Producer-Expected-Seq", Long.toString(gap.expectedSeq()));
       response.setHeader("Producer-Received-Seq", Long.toString(gap.receivedSeq()));

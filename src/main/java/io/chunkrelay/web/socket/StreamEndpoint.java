@@ -9,6 +9,7 @@ import io.chunkrelay.delivery.StreamConnection;
 import io.chunkrelay.guard.Guard;
 import io.chunkrelay.logs.LogLimiter;
 import io.chunkrelay.store.ChunkLog;
+import io.chunkrelay.store.ChunkLogException;
 import io.chunkrelay.web.edge.AccessFilter;
 import io.chunkrelay.web.edge.ClientFrames;
 import io.chunkrelay.wire.ProblemType;
@@ -149,7 +150,22 @@ public final class StreamEndpoint extends Endpoint {
         return;
       }
     }
-    Optional<StreamInfo> stream = log.stream(streamId);
+    Optional<StreamInfo> stream;
+    try {
+      stream = log.stream(streamId);
+    } catch (ChunkLogException.StreamExpired expired) {
+      LOG.debug("ws refused session={}: {}", session.getId(), expired.getMessage());
+      session
+          .getAsyncRemote()
+          .sendText(
+              WireFormat.expiredFrame(expired.getMessage(), expired.earliestSeq()),
+              result ->
+                  closeQuietly(
+                      session,
+                      WireFormat.CLOSE_STREAM_EXPIRED,
+                      WireFormat.expiredCloseReason(expired.earliestSeq())));
+      return;
+    }
     long head = stream.map(StreamInfo::headSeq).orElse(0L);
     if (after > head) {
       refuse(
@@ -290,13 +306,14 @@ public final class StreamEndpoint extends Endpoint {
         .getAsyncRemote()
         .sendText(
             WireFormat.errorFrame(type, message),
-            result -> {
-              try {
-                session.close(
-                    new CloseReason(CloseReason.CloseCodes.getCloseCode(closeCode), type.code()));
-              } catch (IOException e) {
-                LOG.debug("could not close refused session {}: {}", session.getId(), e.toString());
-              }
-            });
+            result -> closeQuietly(session, closeCode, type.code()));
+  }
+
+  private static void closeQuietly(Session session, int closeCode, String reason) {
+    try {
+      session.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(closeCode), reason));
+    } catch (IOException e) {
+      LOG.debug("could not close refused session {}: {}", session.getId(), e.toString());
+    }
   }
 }
