@@ -243,7 +243,8 @@ class DemoPageIT {
       assertEquals(
           "seqs=1,2,3,4 text=abcd duplicates=2 gaps=1 reconnects=2"
               + " urls=after=0,after=2,after=3 state=complete"
-              + " refused=failed:after-beyond-head aborted=closed:rejected backoff=bounded",
+              + " refused=failed:after-beyond-head aborted=closed:rejected backoff=bounded"
+              + " expired=failed:stream-expired:sockets=1",
           result);
     }
   }
@@ -400,9 +401,22 @@ class DemoPageIT {
         && waits.every(([attempt, wait], i) => attempt === i + 1 && wait >= 0 && wait <= Math.min(64, 8 * 2 ** i))
         ? 'bounded' : JSON.stringify(waits);
 
+      // Retention dropped the stream under the subscriber (close 4410): a definite end, no retry.
+      const expiredAt = sockets.length;
+      const expiring = connect('fake-expired', { initialBackoffMillis: 1, maxBackoffMillis: 2 });
+      await opened(expiredAt + 1);
+      const expiringSocket = sockets[expiredAt];
+      expiringSocket.chunk(1, 'x');
+      expiringSocket.readyState = 3;
+      expiringSocket.onclose({ code: 4410, reason: 'stream-expired earliestSeq=2' });
+      const expiry = await expiring.completed.then(() => 'resolved', (error) => error.code);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const expired = `${expiring.state}:${expiry}:sockets=${sockets.length - expiredAt}`;
+
       done(`seqs=${seqs} text=${result.text} duplicates=${stats.duplicatesDropped}`
         + ` gaps=${stats.gapsDetected} reconnects=${stats.reconnects} urls=${urls} state=${sub.state}`
-        + ` refused=${refused.state}:${failure} aborted=${aborted.state}:${abort} backoff=${backoff}`);
+        + ` refused=${refused.state}:${failure} aborted=${aborted.state}:${abort} backoff=${backoff}`
+        + ` expired=${expired}`);
       })().catch((error) => done('failed: ' + error));
       """;
 
