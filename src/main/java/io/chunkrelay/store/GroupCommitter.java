@@ -8,11 +8,10 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -50,7 +49,6 @@ final class GroupCommitter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GroupCommitter.class);
   private static final int ATTEMPTS = 3;
   private static final long STOP_WAIT_SECONDS = 10;
-  private static final int KNOWN_STREAMS = 100_000;
   private static final long[] APPEND_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
   private static final long[] CHUNK_BUCKETS = {1, 4, 16, 64, 256, 1024, 4096, 16384};
   private static final long[] MICROS_BUCKETS = {
@@ -65,19 +63,11 @@ final class GroupCommitter implements AutoCloseable {
   private final AppendQueue queue;
 
   /**
-   * Streams this committer saw in the log (most recent {@value #KNOWN_STREAMS}), whose rows need no
-   * insert; only the committer thread uses it.
+   * The streams this committer wrote to (most recent {@value StreamHeads#CAPACITY}) with their
+   * committed heads: their rows need no insert and their heads no read. Only the committer thread
+   * uses it.
    */
-  private final Set<String> knownStreams =
-      Collections.newSetFromMap(
-          new LinkedHashMap<>(1024, 0.75f, true) {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-              return size() > KNOWN_STREAMS;
-            }
-          });
+  private final StreamHeads heads = new StreamHeads();
 
   private final Metrics.Histogram groupAppends;
   private final Metrics.Histogram groupChunks;
@@ -223,14 +213,11 @@ final class GroupCommitter implements AutoCloseable {
       try (Connection connection = dataSource.getConnection()) {
         connection.setAutoCommit(false);
         try {
+          Map<String, StreamHeads.Head> headsAfter = new HashMap<>();
           Map<PendingAppend, GroupTransaction.Outcome> outcomes =
-              GroupTransaction.write(connection, group, clock.instant(), knownStreams);
+              GroupTransaction.write(connection, group, clock.instant(), heads, headsAfter);
           connection.commit();
-          for (GroupTransaction.Outcome outcome : outcomes.values()) {
-            if (!outcome.stored().isEmpty()) {
-              knownStreams.add(outcome.appended().streamId());
-            }
-          }
+          headsAfter.forEach(heads::put);
           return outcomes;
         } catch (GroupTransaction.Retry | SQLException e) {
           rollback(connection, e);

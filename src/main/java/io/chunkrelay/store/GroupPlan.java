@@ -78,14 +78,20 @@ final class GroupPlan {
    * The chunks to insert into the streams of {@code counts}, as rows of stream, place in the
    * stream's share of the group (1, 2, ... in arrival order), message id, content, final, and
    * provenance: the subject ({@link AppendRequest#ANONYMOUS} without authentication) and, for an
-   * idempotent producer's append, its id, epoch and each chunk's own number in the session.
+   * idempotent producer's append, its id, epoch and each chunk's own number in the session; and its
+   * hash chain link, computed from the stream's head in {@code from} as if the chunks follow it.
+   * The heads the chunks end at go into {@code to}.
    */
-  ArrayColumns chunkRows(Map<String, Long> counts) {
+  ArrayColumns chunkRows(
+      Map<String, Long> counts,
+      Map<String, StreamHeads.Head> from,
+      Map<String, StreamHeads.Head> to) {
     ArrayColumns rows =
         ArrayColumns.of(
             "varchar", "bigint", "varchar", "text", "boolean", "varchar", "varchar", "bigint",
-            "bigint");
+            "bigint", "bytea");
     Map<String, Long> place = new HashMap<>();
+    to.putAll(from);
     for (PendingAppend member : undecided()) {
       if (!counts.containsKey(member.streamId())) {
         continue;
@@ -97,16 +103,23 @@ final class GroupPlan {
       long producerSeq =
           producer.map(p -> p.seq() + member.chunks().size() - written.size()).orElse(0L);
       for (NewChunk chunk : written) {
+        long at = place.merge(member.streamId(), 1L, Long::sum);
+        StreamHeads.Head head = to.get(member.streamId());
+        byte[] link =
+            StreamHeads.link(
+                head.chain(), head.seq() + 1, chunk.messageId(), chunk.isFinal(), chunk.content());
+        to.put(member.streamId(), new StreamHeads.Head(head.seq() + 1, link));
         rows.add(
             member.streamId(),
-            place.merge(member.streamId(), 1L, Long::sum),
+            at,
             chunk.messageId(),
             chunk.content(),
             chunk.isFinal(),
             member.appendedBy().orElse(AppendRequest.ANONYMOUS),
             producer.map(ProducerClaim::producerId).orElse(null),
             producer.map(ProducerClaim::epoch).orElse(null),
-            producer.isPresent() ? producerSeq++ : null);
+            producer.isPresent() ? producerSeq++ : null,
+            link);
       }
     }
     return rows;

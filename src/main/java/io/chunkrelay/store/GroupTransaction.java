@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -22,12 +23,13 @@ import java.util.TreeSet;
  * stream-id order, moves each head by the group's chunk count for that stream ({@code UPDATE ...
  * FROM unnest(...) RETURNING}) and inserts the chunks at the seqs that follow ({@code INSERT ...
  * SELECT FROM unnest(...)} joined to the update's result), each with its provenance and its link of
- * the stream's hash chain (the running {@code chain_of} aggregate from the head's link); the keys
- * go in with one more insert. Idempotent producers' appends are decided first, under their streams'
- * row locks ({@link ProducerFence}): only their new chunks go into that statement, and their state
- * is stored after it. Seqs are handed out per stream in the group's arrival order, so appends to
- * one stream keep their order. A group of known streams without keys or producers is that one
- * statement and the caller's COMMIT.
+ * the stream's hash chain, computed by the node from the head it knows ({@link StreamHeads}) and
+ * stored only if the stream's head is still that one; the keys go in with one more insert.
+ * Idempotent producers' appends are decided first, under their streams' row locks ({@link
+ * ProducerFence}): only their new chunks go into that statement, and their state is stored after
+ * it. Seqs are handed out per stream in the group's arrival order, so appends to one stream keep
+ * their order. A group of known streams without keys or producers is that one statement and the
+ * caller's COMMIT.
  *
  * <p>A row another transaction holds (a DBA's, another node's group) is skipped, not waited for
  * ({@code SKIP LOCKED}): one held row never stalls the streams grouped with it, and a group never
@@ -65,42 +67,52 @@ final class GroupTransaction {
   }
 
   private static final String MOVE_AND_INSERT =
-      "with wanted as (select * from unnest(?::varchar[], ?::bigint[]) as w(stream_id, n)),"
+      "with wanted as (select * from unnest(?::varchar[], ?::bigint[], ?::bigint[])"
+          + " as w(stream_id, n, expected)),"
+          // Only a stream whose head is still the one the node computed the links from moves.
           + " locked as materialized (select s.stream_id from streams s"
           + " join wanted using (stream_id) where s.status = 'open' and s.expired_at is null"
+          + " and s.head_seq = wanted.expected"
           + " order by s.stream_id for no key update of s skip locked),"
           + " moved as (update streams s set head_seq = s.head_seq + wanted.n, updated_at = ?"
           + " from wanted, locked where s.stream_id = wanted.stream_id"
           + " and locked.stream_id = s.stream_id"
           + " returning s.stream_id, s.head_seq - wanted.n as before, s.created_day),"
-          // Each moved stream's hash chain continues from its head before the group.
-          + " tails as (select m.stream_id, m.before, m.created_day,"
-          + " coalesce(h.chain, chain_genesis(m.stream_id)) as chain from moved m"
-          + " left join chunks h on h.stream_id = m.stream_id and h.stream_day = m.created_day"
-          + " and h.seq = m.before),"
-          + " linked as (select c.s, t.before + c.o as seq, c.m, c.c, c.f, c.a, c.pi, c.pe, c.ps,"
-          + " t.created_day,"
-          + " chain_of(t.chain, t.before + c.o, c.m, c.f, c.c)"
-          + " over (partition by c.s order by c.o) as chain from"
-          + " unnest(?::varchar[], ?::bigint[], ?::varchar[], ?::text[], ?::boolean[],"
-          + " ?::varchar[], ?::varchar[], ?::bigint[], ?::bigint[]) as c(s, o, m, c, f, a, pi, pe, ps)"
-          + " join tails t on t.stream_id = c.s),"
           + " stored as (insert into chunks (stream_id, seq, message_id, content, final, created_at,"
           + " appended_by, producer_id, producer_epoch, producer_seq, chain, stream_day)"
-          + " select s, seq, m, c, f, ?, a, pi, pe, ps, chain, created_day from linked)"
+          + " select c.s, m.before + c.o, c.m, c.c, c.f, ?, c.a, c.pi, c.pe, c.ps, c.h,"
+          + " m.created_day from unnest(?::varchar[], ?::bigint[], ?::varchar[], ?::text[],"
+          + " ?::boolean[], ?::varchar[], ?::varchar[], ?::bigint[], ?::bigint[], ?::bytea[])"
+          + " as c(s, o, m, c, f, a, pi, pe, ps, h) join moved m on m.stream_id = c.s)"
           + " select stream_id, before from moved";
+
+  /**
+   * The heads of streams this node has no (current) record of: the row's head and its chunk's link,
+   * without a lock (the storing statement checks the head again). An expired stream (no chunk at
+   * its head) is left out, like one that does not exist.
+   */
+  private static final String READ_HEADS =
+      "select s.stream_id, s.head_seq, case when s.head_seq = 0 then chain_genesis(s.stream_id)"
+          + " else c.chain end from streams s left join chunks c on c.stream_id = s.stream_id"
+          + " and c.stream_day = s.created_day and c.seq = s.head_seq"
+          + " where s.stream_id = any(?::varchar[]) and s.expired_at is null";
 
   private GroupTransaction() {}
 
   /**
    * Writes the group; returns each member's outcome, by identity. The group holds at most one
    * member per stream and Idempotency-Key (a twin waits for the next group, where the look-up
-   * answers it). {@code knownStreams} (streams this node wrote to, and so knows to exist) spares
-   * the insert of streams that exist; the caller adds to it after commit, and a stream found
-   * missing is taken out of it here.
+   * answers it). {@code heads} (the streams this node wrote to, and so knows to exist, with their
+   * heads) spares the insert of streams that exist and the read of their heads; the heads the group
+   * ends at go into {@code headsAfter}, for the caller to record once it committed; a stream found
+   * missing, or moved by someone else, is forgotten here.
    */
   static Map<PendingAppend, Outcome> write(
-      Connection connection, List<PendingAppend> group, Instant now, Set<String> knownStreams)
+      Connection connection,
+      List<PendingAppend> group,
+      Instant now,
+      StreamHeads heads,
+      Map<String, StreamHeads.Head> headsAfter)
       throws SQLException, Retry {
     GroupPlan plan = new GroupPlan(group);
     IdempotencyKeys.replayStored(connection, plan);
@@ -112,12 +124,26 @@ final class GroupTransaction {
         createUnknownStreams(
             connection,
             new TreeSet<>(plan.undecided().stream().map(PendingAppend::streamId).toList()),
-            knownStreams,
+            heads,
             at);
     ProducerFence.Decisions producers = ProducerFence.decide(connection, plan);
     Map<String, Long> counts = plan.chunksPerStream(producers.held());
+    Map<String, StreamHeads.Head> from = headsOf(connection, counts.keySet(), created, heads);
+    Map<String, Long> movable = new TreeMap<>(counts);
+    movable.keySet().retainAll(from.keySet());
+    Map<String, StreamHeads.Head> to = new HashMap<>();
     Map<String, Long> before =
-        counts.isEmpty() ? Map.of() : moveAndInsert(connection, plan, counts, at);
+        movable.isEmpty() ? Map.of() : moveAndInsert(connection, plan, movable, from, to, at);
+    for (String streamId : before.keySet()) {
+      headsAfter.put(streamId, to.get(streamId));
+    }
+    for (String streamId : movable.keySet()) {
+      if (!before.containsKey(streamId)) {
+        // Completed, expired, held by another transaction, or its head moved elsewhere: its
+        // head is read again next time.
+        heads.forget(streamId);
+      }
+    }
 
     // Streams the statement did not move: completed, held by another transaction, or gone.
     Set<String> unmoved = new TreeSet<>(counts.keySet());
@@ -126,7 +152,7 @@ final class GroupTransaction {
     Map<String, Long> completed = new HashMap<>();
     Map<String, Long> expired = new HashMap<>();
     if (!unmoved.isEmpty()) {
-      notMoved(connection, unmoved, completed, expired, knownStreams);
+      notMoved(connection, unmoved, completed, expired, heads);
     }
     List<GroupPlan.Stored> stored = plan.assignSeqs(before, now);
     for (GroupPlan.Stored written : stored) {
@@ -184,10 +210,9 @@ final class GroupTransaction {
    * this transaction created (not those another one had).
    */
   private static Set<String> createUnknownStreams(
-      Connection connection, Set<String> streams, Set<String> knownStreams, Timestamp at)
+      Connection connection, Set<String> streams, StreamHeads heads, Timestamp at)
       throws SQLException {
-    String[] unknown =
-        streams.stream().filter(s -> !knownStreams.contains(s)).toArray(String[]::new);
+    String[] unknown = streams.stream().filter(s -> !heads.knows(s)).toArray(String[]::new);
     Set<String> created = new TreeSet<>();
     if (unknown.length == 0) {
       return created;
@@ -223,22 +248,67 @@ final class GroupTransaction {
   }
 
   /**
-   * The one statement: locks and moves every open stream's head and inserts the chunks after it;
-   * returns each moved stream's head before the group. A chunk's place in its stream's share of the
-   * group (1, 2, ... in arrival order) added to that head is its seq.
+   * The heads the group's links are computed from: a stream this transaction created is empty; one
+   * this node wrote last is at the head it committed; the others are read (one statement, only when
+   * there are any). A stream without a head here (gone, expired) is not moved.
+   */
+  private static Map<String, StreamHeads.Head> headsOf(
+      Connection connection, Set<String> streams, Set<String> created, StreamHeads heads)
+      throws SQLException {
+    Map<String, StreamHeads.Head> from = new HashMap<>();
+    List<String> unknown = new java.util.ArrayList<>();
+    for (String streamId : streams) {
+      StreamHeads.Head head =
+          created.contains(streamId) ? StreamHeads.empty(streamId) : heads.get(streamId);
+      if (head != null) {
+        from.put(streamId, head);
+      } else {
+        unknown.add(streamId);
+      }
+    }
+    if (unknown.isEmpty()) {
+      return from;
+    }
+    try (PreparedStatement read = connection.prepareStatement(READ_HEADS)) {
+      read.setArray(1, connection.createArrayOf("varchar", unknown.toArray()));
+      try (ResultSet rows = read.executeQuery()) {
+        while (rows.next()) {
+          byte[] chain = rows.getBytes(3);
+          if (chain != null) {
+            from.put(rows.getString(1), new StreamHeads.Head(rows.getLong(2), chain));
+          }
+        }
+      }
+    }
+    return from;
+  }
+
+  /**
+   * The one statement: locks and moves every open stream whose head is still the one in {@code
+   * from}, and inserts the chunks after it with the links computed from that head; returns each
+   * moved stream's head before the group (its head in {@code from}). A chunk's place in its
+   * stream's share of the group (1, 2, ... in arrival order) added to that head is its seq. The
+   * heads the streams end at go into {@code to}.
    */
   private static Map<String, Long> moveAndInsert(
-      Connection connection, GroupPlan plan, Map<String, Long> counts, Timestamp at)
+      Connection connection,
+      GroupPlan plan,
+      Map<String, Long> counts,
+      Map<String, StreamHeads.Head> from,
+      Map<String, StreamHeads.Head> to,
+      Timestamp at)
       throws SQLException {
-    ArrayColumns wanted = ArrayColumns.of("varchar", "bigint");
-    counts.forEach(wanted::add);
-    ArrayColumns chunks = plan.chunkRows(counts);
+    ArrayColumns wanted = ArrayColumns.of("varchar", "bigint", "bigint");
+    counts.forEach((streamId, n) -> wanted.add(streamId, n, from.get(streamId).seq()));
+    Map<String, StreamHeads.Head> expected = new HashMap<>(from);
+    expected.keySet().retainAll(counts.keySet());
+    ArrayColumns chunks = plan.chunkRows(counts, expected, to);
     Map<String, Long> before = new HashMap<>();
     try (PreparedStatement statement = connection.prepareStatement(MOVE_AND_INSERT)) {
-      wanted.bind(connection, statement, 1);
-      statement.setTimestamp(3, at);
-      int next = chunks.bind(connection, statement, 4);
-      statement.setTimestamp(next, at);
+      int next = wanted.bind(connection, statement, 1);
+      statement.setTimestamp(next++, at);
+      statement.setTimestamp(next++, at);
+      chunks.bind(connection, statement, next);
       try (ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
           before.put(rows.getString(1), rows.getLong(2));
@@ -260,7 +330,7 @@ final class GroupTransaction {
       Set<String> unmoved,
       Map<String, Long> completed,
       Map<String, Long> expired,
-      Set<String> knownStreams)
+      StreamHeads heads)
       throws SQLException {
     String[] ids = unmoved.toArray(String[]::new);
     Set<String> found = new java.util.HashSet<>();
@@ -282,7 +352,7 @@ final class GroupTransaction {
     }
     for (String id : ids) {
       if (!found.contains(id)) {
-        knownStreams.remove(id);
+        heads.forget(id);
       }
     }
   }

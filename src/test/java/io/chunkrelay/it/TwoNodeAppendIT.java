@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.chunkrelay.it.support.ChunkTable;
 import io.chunkrelay.it.support.Http;
+import io.chunkrelay.it.support.TestServices;
 import io.chunkrelay.it.support.TomcatNode;
 import io.chunkrelay.testing.Json;
 import java.util.ArrayList;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.Test;
  * Promise 2 across nodes under group commit: two nodes (separate Tomcat processes) append to the
  * same new streams at once, each node's groups spanning many streams, so both lock the same rows in
  * the same transactions' worth of work. No deadlock or other error may reach a producer, and every
- * stream must hold exactly the acknowledged chunks at their seqs, 1 to its head without holes.
+ * stream must hold exactly the acknowledged chunks at their seqs, 1 to its head without holes, each
+ * linked into the stream's hash chain from its predecessor whichever node stored either.
  */
 class TwoNodeAppendIT {
   private static final int STREAMS = 8;
@@ -99,6 +101,23 @@ class TwoNodeAppendIT {
           new HashMap<>(acknowledged.get(stream)),
           ChunkTable.gapFreeSeqsByContent(stream),
           stream + ": exactly the acknowledged chunks at their seqs");
+    }
+    // Each node links the chunks it stores from the head it last wrote; the other node's writes
+    // in between make it read the head again, so the chain runs unbroken from the genesis.
+    try (java.sql.Connection connection = TestServices.database().connect();
+        java.sql.PreparedStatement verify =
+            connection.prepareStatement("select seq, problem, detail from verify_log(?)")) {
+      for (String stream : streams) {
+        verify.setString(1, stream);
+        try (java.sql.ResultSet problems = verify.executeQuery()) {
+          List<String> found = new ArrayList<>();
+          while (problems.next()) {
+            found.add(
+                problems.getLong(1) + " " + problems.getString(2) + " " + problems.getString(3));
+          }
+          assertEquals(List.of(), found, stream + ": the verifier finds nothing");
+        }
+      }
     }
   }
 }
