@@ -88,14 +88,17 @@ final class GroupTransaction {
 
   /**
    * The heads of streams this node has no (current) record of: the row's head and its chunk's link,
-   * without a lock (the storing statement checks the head again). An expired stream (no chunk at
-   * its head) is left out, like one that does not exist.
+   * read under the row's lock (skipping a row another transaction holds, as the storing statement
+   * does), so the head cannot move before the statement that follows: however busy another node
+   * keeps the stream, a head read is a head used. An expired or completed stream is left out (the
+   * statement would not move it either).
    */
   private static final String READ_HEADS =
       "select s.stream_id, s.head_seq, case when s.head_seq = 0 then chain_genesis(s.stream_id)"
           + " else c.chain end from streams s left join chunks c on c.stream_id = s.stream_id"
           + " and c.stream_day = s.created_day and c.seq = s.head_seq"
-          + " where s.stream_id = any(?::varchar[]) and s.expired_at is null";
+          + " where s.stream_id = any(?::varchar[]) and s.expired_at is null"
+          + " and s.status = 'open' order by s.stream_id for no key update of s skip locked";
 
   private GroupTransaction() {}
 
