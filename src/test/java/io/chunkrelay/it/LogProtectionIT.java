@@ -122,6 +122,15 @@ class LogProtectionIT {
               "CR002",
               "42501"),
           new Tampering(
+              "insert a chunk beyond the head straight into today's partition",
+              "do $$ begin execute format('insert into %I (stream_id, seq, message_id, content,"
+                  + " final, created_at, appended_by, chain, stream_day) values (''open-1'', 99,"
+                  + " ''m'', ''x'', false, now(), ''mallory'', sha256(''x''),"
+                  + " (statement_timestamp() at time zone ''UTC'')::date)', 'chunks_p'"
+                  + " || to_char(statement_timestamp() at time zone 'UTC', 'YYYYMMDD')); end $$",
+              "CR005",
+              "42501"),
+          new Tampering(
               "drop today's partition of the chunks",
               "do $$ begin execute format('drop table %I', 'chunks_p'"
                   + " || to_char(statement_timestamp() at time zone 'UTC', 'YYYYMMDD')); end $$",
