@@ -92,6 +92,10 @@ class RetentionIT {
       assertTrue(
           actions.contains("held chunks_p" + compact(heldDay)),
           "the held day's chunks stayed: " + actions);
+      assertTrue(
+          actions.contains("dropped idempotency_keys_p" + compact(heldDay))
+              && actions.contains("dropped producers_p" + compact(heldDay)),
+          "keys and producers leave after their own, shorter TTL, legal hold or not: " + actions);
 
       // The subscriber reading the expired stream hears it: a definite end, not silence.
       ExecutionException ended =
@@ -178,6 +182,23 @@ class RetentionIT {
     assertEquals(201, produce(http, path, 2, "third").status());
     assertEquals(409, produce(http, path, 9, "hole").status());
     assertEquals(3, count("select head_seq from streams where stream_id = '" + stream + "'"));
+  }
+
+  @Test
+  void nodesRunningRetentionAtOnceTakeTurnsTheSecondReturnsBusy() throws Exception {
+    try (Connection first = TestServices.database().connectAs(LocalServices.RUNTIME_ROLE)) {
+      first.setAutoCommit(false);
+      try (PreparedStatement maintain =
+          first.prepareStatement("select action from maintain_log(?, ?)")) {
+        maintain.setInt(1, RETENTION_DAYS);
+        maintain.setInt(2, KEY_TTL_DAYS);
+        maintain.executeQuery().close();
+      }
+      // The first caller's transaction is still open: another node's run returns at once.
+      assertEquals(List.of("busy null"), maintain());
+      first.commit();
+    }
+    assertTrue(!maintain().contains("busy null"), "once the first is done, the next one runs");
   }
 
   private static Http.Response produce(Http http, String path, long seq, String content) {
