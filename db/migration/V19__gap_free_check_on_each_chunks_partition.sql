@@ -2,6 +2,8 @@
 -- partition of chunks directly (which only the owner may) passed by the parent's gap-free check
 -- (CR005) and left a chunk beyond its stream's head. Every chunks partition gets the same check,
 -- which fires only for such direct inserts (an insert through the parent runs the parent's).
+-- And a partition is owned by its parent's owner whoever creates it: one a superuser created (as
+-- DBA.md's restore does) could neither be dropped by retention nor summarised for the outbox.
 CREATE FUNCTION guard_chunks_partition(part text) RETURNS void
     LANGUAGE plpgsql
 AS $$
@@ -35,6 +37,10 @@ BEGIN
             part := t || '_p' || to_char(day, 'YYYYMMDD');
             CONTINUE WHEN to_regclass(format('%I.%I', current_schema(), part)) IS NOT NULL;
             EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)', part, t, day, day + 1);
+            -- Owned like its parent whoever calls (a superuser restoring a day): retention drops it
+            -- and summarize_new_chunks() summarises it as the owner.
+            EXECUTE format('ALTER TABLE %I OWNER TO %I', part,
+                           (SELECT pg_get_userbyid(c.relowner) FROM pg_class c WHERE c.oid = t::regclass));
             EXECUTE format('COMMENT ON TABLE %I IS %L', part,
                            format('Partition of %s for %s %s (UTC).', t,
                                   CASE t WHEN 'idempotency_keys' THEN 'keys stored on'
