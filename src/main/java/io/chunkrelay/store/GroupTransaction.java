@@ -303,9 +303,7 @@ final class GroupTransaction {
       throws SQLException {
     ArrayColumns wanted = ArrayColumns.of("varchar", "bigint", "bigint");
     counts.forEach((streamId, n) -> wanted.add(streamId, n, from.get(streamId).seq()));
-    Map<String, StreamHeads.Head> expected = new HashMap<>(from);
-    expected.keySet().retainAll(counts.keySet());
-    ArrayColumns chunks = plan.chunkRows(counts, expected, to);
+    ArrayColumns chunks = plan.chunkRows(counts, from, to);
     Map<String, Long> before = new HashMap<>();
     try (PreparedStatement statement = connection.prepareStatement(MOVE_AND_INSERT)) {
       int next = wanted.bind(connection, statement, 1);
