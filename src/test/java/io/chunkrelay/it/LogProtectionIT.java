@@ -59,6 +59,16 @@ class LogProtectionIT {
               "CR005",
               "CR005"),
           new Tampering(
+              "raise two heads in one statement over the chunks of one",
+              "with moved as (update streams set head_seq = head_seq + 1"
+                  + " where stream_id in ('open-1', 'empty-1') returning stream_id, head_seq)"
+                  + " insert into chunks (stream_id, seq, message_id, content, final, created_at,"
+                  + " appended_by, chain)"
+                  + " select stream_id, head_seq, 'm', 'x', false, now(), 'mallory', sha256('x')"
+                  + " from moved where stream_id = 'open-1'",
+              "CR005",
+              "CR005"),
+          new Tampering(
               "insert a chunk beyond the head",
               "insert into chunks (stream_id, seq, message_id, content, final, created_at,"
                   + " appended_by, chain)"
@@ -72,6 +82,26 @@ class LogProtectionIT {
                   + " values ('open-1', 4, 'm', 'x', false, now(), 'mallory', sha256('x'))",
               "CR005",
               "CR005"),
+          new Tampering(
+              "file a chunk under a stream the log does not hold",
+              "insert into chunks (stream_id, seq, message_id, content, final, created_at,"
+                  + " appended_by, chain)"
+                  + " values ('ghost', 1, 'm', 'x', false, now(), 'mallory', sha256('x'))",
+              "23503",
+              "23503"),
+          new Tampering(
+              "file a chunk under another day than its stream's",
+              "insert into chunks (stream_id, seq, message_id, content, final, created_at,"
+                  + " appended_by, chain, stream_day)"
+                  + " values ('open-1', 4, 'm', 'x', false, now(), 'mallory', sha256('x'),"
+                  + " (statement_timestamp() at time zone 'UTC')::date + 1)",
+              "23503",
+              "23503"),
+          new Tampering(
+              "lower the watermark alone",
+              "update streams set published_seq = 1 where stream_id = 'open-1'",
+              "CR003",
+              "CR003"),
           new Tampering(
               "create a stream at a head with no chunks",
               "insert into streams (stream_id, head_seq, published_seq, status, created_at,"
@@ -184,6 +214,7 @@ class LogProtectionIT {
               + " chain_of(chain_genesis(stream_id), seq, 'm', false, 'chunk ' || seq)"
               + " over (partition by stream_id order by seq)"
               + " from moved, generate_series(1, 3) as seq");
+      statement.execute("update streams set published_seq = 2 where stream_id = 'open-1'");
       statement.execute(
           "update streams set status = 'completed', completed_at = now()"
               + " where stream_id = 'done-1'");
