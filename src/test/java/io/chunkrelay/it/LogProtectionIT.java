@@ -253,6 +253,31 @@ class LogProtectionIT {
     assertEquals(before, snapshot(), "a refused tampering changes nothing");
   }
 
+  /**
+   * Retention creates and drops the chunks' partitions under an exclusive lock while nodes move
+   * watermarks; a watermark's move that looked at the chunks would wait for that lock (and, with
+   * the outbox's statement writing publications first, deadlock with retention).
+   */
+  @Test
+  void movingAWatermarkNeverWaitsForTheChunks() throws SQLException {
+    try (Connection owner = deployment.connectAs(LocalServices.OWNER_ROLE);
+        Connection runtime = deployment.connectAs(LocalServices.RUNTIME_ROLE);
+        Statement locking = owner.createStatement();
+        Statement moving = runtime.createStatement()) {
+      owner.setAutoCommit(false);
+      runtime.setAutoCommit(false);
+      locking.execute("lock table chunks in access exclusive mode");
+      moving.execute("set local lock_timeout = '2s'");
+      assertEquals(
+          1,
+          moving.executeUpdate(
+              "update streams set published_seq = published_seq + 1 where stream_id = 'open-1'"),
+          "the watermark moved while the chunks were locked");
+      runtime.rollback();
+      owner.rollback();
+    }
+  }
+
   @Test
   void theTransactionThatCreatedAnEmptyStreamMayTakeItBack() throws SQLException {
     try (Connection runtime = deployment.connectAs(LocalServices.RUNTIME_ROLE);
